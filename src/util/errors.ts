@@ -1,0 +1,27 @@
+// Errors about what the user asked for (as opposed to what the kernel refused): each names the
+// problem and, where there is one, the way to fix it. The CLI turns them into exit code 1 or 2.
+
+export class InputError extends Error {
+  readonly hint?: string;
+  constructor(problem: string, hint?: string) {
+    super(hint ? `${problem}; ${hint}` : problem);
+    this.name = 'InputError';
+    this.hint = hint;
+  }
+}
+
+/** The request is well-formed but conflicts with what is already there. */
+export class ConflictError extends Error {
+  constructor(problem: string, hint?: string) {
+    super(hint ? `${problem}; ${hint}` : problem);
+    this.name = 'ConflictError';
+  }
+}
+
+/** Wraps any error with the step it happened in, keeping the original as cause. */
+export function withContext(context: string, e: unknown): Error {
+  const msg = e instanceof Error ? e.message : String(e);
+  const wrapped = new Error(`${context}: ${msg}`, { cause: e });
+  wrapped.name = e instanceof Error ? e.name : 'Error';
+  return wrapped;
+}
