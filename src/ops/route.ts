@@ -1,0 +1,91 @@
+// Routes: the full RTM_*ROUTE vocabulary the CLI's `route` command and the wiring need.
+import {
+  NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, RTAX_MTU, RTA_DST, RTA_GATEWAY, RTA_METRICS, RTA_OIF, RTA_PREFSRC,
+  RTA_PRIORITY, RTA_SRC, RTA_TABLE, RTM_DELROUTE, RTM_GETROUTE, RTM_NEWROUTE, RTNH_F_ONLINK, RTN_LOCAL, RTN_UNICAST,
+  RTPROT_BOOT, RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN, RT_TABLE_UNSPEC,
+} from '../netlink/constants.js';
+import { familyToAf } from '../netlink/rtnl/address.js';
+import { decodeRoute, type Route, rtmsg } from '../netlink/rtnl/route.js';
+import type { NetlinkSocket, Request } from '../netlink/session.js';
+import type { Cidr, Family } from '../util/ip.js';
+
+export type { Route };
+
+export interface RouteSpec {
+  family: Family;
+  /** destination; undefined means the default route (0/0) */
+  dst?: Cidr;
+  src?: Cidr;
+  gateway?: Uint8Array;
+  oif?: number;
+  table?: number;
+  protocol?: number;
+  scope?: number;
+  /** RTN_* (unicast when not given) */
+  type?: number;
+  metric?: number;
+  prefsrc?: Uint8Array;
+  /** the gateway is on the link even if no prefix says so */
+  onlink?: boolean;
+  mtu?: number;
+}
+
+export type RouteOp = 'add' | 'replace' | 'append' | 'delete';
+
+const opFlags: Record<RouteOp, number> = {
+  add: NLM_F_CREATE | NLM_F_EXCL,
+  replace: NLM_F_CREATE | NLM_F_REPLACE,
+  append: NLM_F_CREATE | NLM_F_APPEND,
+  delete: 0,
+};
+
+/** The scope iproute2 would pick: host for local routes, link for gateway-less unicast routes. */
+function defaultScope(op: RouteOp, spec: RouteSpec): number {
+  if (op === 'delete') return RT_SCOPE_NOWHERE;
+  const type = spec.type ?? RTN_UNICAST;
+  if (type === RTN_LOCAL) return RT_SCOPE_HOST;
+  if (type === RTN_UNICAST && !spec.gateway && spec.oif !== undefined) return RT_SCOPE_LINK;
+  return RT_SCOPE_UNIVERSE;
+}
+
+export function routeRequest(op: RouteOp, spec: RouteSpec, what: string): Request {
+  const table = spec.table ?? RT_TABLE_MAIN;
+  const w = rtmsg({
+    af: familyToAf(spec.family),
+    dstLen: spec.dst?.prefix ?? 0,
+    srcLen: spec.src?.prefix ?? 0,
+    table: table < 256 ? table : RT_TABLE_UNSPEC,
+    protocol: op === 'delete' ? (spec.protocol ?? 0) : (spec.protocol ?? RTPROT_BOOT),
+    scope: spec.scope ?? defaultScope(op, spec),
+    type: op === 'delete' && spec.type === undefined ? 0 : (spec.type ?? RTN_UNICAST),
+    flags: spec.onlink ? RTNH_F_ONLINK : 0,
+  });
+  if (spec.dst && spec.dst.prefix > 0) w.attr(RTA_DST, spec.dst.bytes);
+  if (spec.src && spec.src.prefix > 0) w.attr(RTA_SRC, spec.src.bytes);
+  if (table >= 256) w.attrU32(RTA_TABLE, table);
+  if (spec.gateway) w.attr(RTA_GATEWAY, spec.gateway);
+  if (spec.oif !== undefined) w.attrU32(RTA_OIF, spec.oif);
+  if (spec.metric !== undefined) w.attrU32(RTA_PRIORITY, spec.metric);
+  if (spec.prefsrc) w.attr(RTA_PREFSRC, spec.prefsrc);
+  if (spec.mtu !== undefined) w.nest(RTA_METRICS, (m) => m.attrU32(RTAX_MTU, spec.mtu!));
+  const type = op === 'delete' ? RTM_DELROUTE : RTM_NEWROUTE;
+  return { type, flags: opFlags[op], message: w.finish(), what };
+}
+
+/** Routes of one family, filtered by table in the kernel when given (strict checking). */
+export function listRoutes(sock: NetlinkSocket, filter: { family: Family; table?: number }, where = ''): Route[] {
+  const w = rtmsg({ af: familyToAf(filter.family), table: filter.table !== undefined && filter.table < 256 ? filter.table : 0 });
+  if (filter.table !== undefined && filter.table >= 256) w.attrU32(RTA_TABLE, filter.table);
+  const found = sock.dump({ type: RTM_GETROUTE, message: w.finish(), what: `listing IPv${filter.family} routes${where}` });
+  const out: Route[] = [];
+  for (const m of found) {
+    const r = decodeRoute(m);
+    if (r && (filter.table === undefined || r.table === filter.table)) out.push(r);
+  }
+  return out;
+}
+
+/** The default routes (0/0) of the main table. */
+export function defaultRoutes(sock: NetlinkSocket, family: Family, where = ''): Route[] {
+  return listRoutes(sock, { family, table: RT_TABLE_MAIN }, where).filter((r) => r.dstLen === 0 && r.type === RTN_UNICAST);
+}
