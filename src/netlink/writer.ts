@@ -26,7 +26,7 @@ export class MessageWriter {
     const at = this.off;
     const need = at + n;
     if (need > this.buf.length) {
-      let size = this.buf.length * 2;
+      let size = Math.max(this.buf.length, 8) * 2;
       while (size < need) size *= 2;
       const next = new Uint8Array(size);
       next.set(this.buf.subarray(0, at));
@@ -60,12 +60,17 @@ export class MessageWriter {
     return this;
   }
   bytes(b: Uint8Array): this {
-    this.buf.set(b, this.reserve(b.length));
+    // reserve() first: it may replace this.buf, which must not be read before it runs.
+    const at = this.reserve(b.length);
+    this.buf.set(b, at);
     return this;
   }
   pad(): this {
     const target = align4(this.off);
-    if (target > this.off) this.buf.fill(0, this.reserve(target - this.off), target);
+    if (target > this.off) {
+      const at = this.reserve(target - this.off);
+      this.buf.fill(0, at, target);
+    }
     return this;
   }
 

@@ -1,10 +1,16 @@
 // Errors about what the user asked for (as opposed to what the kernel refused): each names the
 // problem and, where there is one, the way to fix it. The CLI turns them into exit code 1 or 2.
 
+/** "problem; hint", or "problem. Hint" when the problem is already a sentence. */
+export function joinHint(problem: string, hint?: string): string {
+  if (!hint) return problem;
+  return /[.?!]$/.test(problem) ? `${problem} ${hint}` : `${problem}; ${hint}`;
+}
+
 export class InputError extends Error {
   readonly hint?: string;
   constructor(problem: string, hint?: string) {
-    super(hint ? `${problem}; ${hint}` : problem);
+    super(joinHint(problem, hint));
     this.name = 'InputError';
     this.hint = hint;
   }
@@ -13,7 +19,7 @@ export class InputError extends Error {
 /** The request is well-formed but conflicts with what is already there. */
 export class ConflictError extends Error {
   constructor(problem: string, hint?: string) {
-    super(hint ? `${problem}; ${hint}` : problem);
+    super(joinHint(problem, hint));
     this.name = 'ConflictError';
   }
 }

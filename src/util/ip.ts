@@ -71,6 +71,10 @@ export function parseIp(text: string): IpAddress | undefined {
 export function formatIp(bytes: Uint8Array): string {
   if (bytes.length === 4) return bytes.join('.');
   if (bytes.length !== 16) throw new Error(`not an IP address: ${bytes.length} bytes`);
+  // RFC 5952 section 5: IPv4-mapped addresses in mixed notation, as inet_ntop and ip print them.
+  if (bytes.subarray(0, 10).every((x) => x === 0) && bytes[10] === 0xff && bytes[11] === 0xff) {
+    return `::ffff:${bytes.subarray(12).join('.')}`;
+  }
   const groups: number[] = [];
   for (let i = 0; i < 16; i += 2) groups.push((bytes[i] << 8) | bytes[i + 1]);
   // RFC 5952: compress the longest run (length >= 2) of zero groups, the first one on ties.

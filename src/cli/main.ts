@@ -1,0 +1,134 @@
+// The command-line front end: parse, call the library, print, exit. No kernel knowledge here.
+import { readFileSync } from 'node:fs';
+import { KernelError } from '../netlink/errors.js';
+import { ConflictError, InputError } from '../util/errors.js';
+import { formatIp } from '../util/ip.js';
+import { Pipework, type WireResult } from '../wire/pipework.js';
+import { StepFailedError } from '../wire/plan.js';
+import { type Command, type GlobalOptions, parseArgs, USAGE, UsageError } from './parse.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const stdio: Io = {
+  out: (t) => process.stdout.write(t),
+  err: (t) => process.stderr.write(t),
+};
+
+export async function main(argv: readonly string[], io: Io = stdio): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`pipework: ${e.message}\n\n${USAGE}`);
+      return EXIT_USAGE;
+    }
+    return fail(io, e);
+  }
+  const { command, global } = parsed;
+  try {
+    return await run(command, global, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`pipework: ${e.message}\n\n${USAGE}`);
+      return EXIT_USAGE;
+    }
+    return fail(io, e);
+  }
+}
+
+async function run(command: Command, global: GlobalOptions, io: Io): Promise<number> {
+  switch (command.verb) {
+    case 'help':
+      io.out(USAGE);
+      return EXIT_OK;
+    case 'version':
+      io.out(`${version()}\n`);
+      return EXIT_OK;
+    case 'wire':
+      return withSession(global, async (pw) => {
+        if (command.family) checkFamily(command.spec.addresses as string, command.family);
+        if (command.directPhys) throw new InputError('--direct-phys is not supported yet');
+        const result = await pw.wire(command.spec, { dryRun: global.dryRun });
+        printWire(result, global, io);
+        return EXIT_OK;
+      });
+    case 'del':
+      return withSession(global, async (pw) => {
+        if (!command.guest) throw new UsageError('del -f is not supported yet');
+        const result = await pw.unwire(command.guest, { ifname: command.ifname });
+        if (global.json) io.out(JSON.stringify(result, null, 2) + '\n');
+        else if (global.verbose) {
+          io.out(result.removed ? `removed ${result.ifname} from ${result.guest}${result.hostIfname ? ` (and its host end ${result.hostIfname})` : ''}\n` : '');
+        }
+        for (const n of result.notes) if (!global.json) io.err(`pipework: ${n}\n`);
+        return EXIT_OK;
+      });
+    default:
+      throw new InputError(`"${command.verb}" is not supported yet`);
+  }
+}
+
+async function withSession(global: GlobalOptions, body: (pw: Pipework) => Promise<number>): Promise<number> {
+  const pw = new Pipework({ hostNetns: global.hostNetns });
+  try {
+    return await body(pw);
+  } finally {
+    pw.close();
+  }
+}
+
+/** pipework's -a: the family is taken from each address anyway; a mismatch is an error. */
+function checkFamily(addresses: string, family: 4 | 6): void {
+  for (const item of addresses.split(',')) {
+    const addr = item.split('@')[0].trim();
+    if (addr === '0/0' || !addr.includes('/')) continue;
+    const isV6 = addr.includes(':');
+    if (isV6 !== (family === 6)) throw new InputError(`-a ${family} was given, but ${addr} is an IPv${isV6 ? 6 : 4} address`, 'drop -a: the family is taken from the address');
+  }
+}
+
+function printWire(r: WireResult, global: GlobalOptions, io: Io): void {
+  if (global.json) {
+    io.out(JSON.stringify(r, null, 2) + '\n');
+    return;
+  }
+  for (const n of r.notes) io.err(`pipework: ${n}\n`);
+  if (global.dryRun) {
+    io.out(r.steps.length ? `plan for ${r.ifname} in ${r.guest}:\n${r.steps.map((s) => `  ${s}\n`).join('')}` : `${r.ifname} in ${r.guest} is already wired as asked: nothing to do\n`);
+    return;
+  }
+  if (!r.changed) {
+    if (global.verbose) io.out(`${r.ifname} in ${r.guest} is already wired as asked\n`);
+    return;
+  }
+  if (global.verbose) for (const s of r.steps) io.out(`${s}\n`);
+}
+
+function fail(io: Io, e: unknown): number {
+  const err = e instanceof StepFailedError ? e : e;
+  let message: string;
+  if (err instanceof InputError || err instanceof ConflictError || err instanceof KernelError || err instanceof StepFailedError) {
+    message = err.message;
+  } else if (err instanceof Error) {
+    message = process.env.PIPEWORK_DEBUG ? (err.stack ?? err.message) : err.message;
+  } else {
+    message = String(err);
+  }
+  io.err(`pipework: ${message}\n`);
+  return EXIT_FAILED;
+}
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return `pipework-netlink ${pkg.version}`;
+}
+
+export { formatIp };

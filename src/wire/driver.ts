@@ -1,0 +1,45 @@
+// The contract between the wiring engine and one kind of host interface (bridge, macvlan on a
+// physical NIC, Open vSwitch, ...). A driver looks at the kernel (read-only) and returns the plan:
+// the steps, each with its undo. It never changes anything itself.
+import type { Guest } from '../guest/resolve.js';
+import type { NetlinkSocket } from '../netlink/session.js';
+import type { Netns } from '../netns/netns.js';
+import type { Link } from '../ops/link.js';
+import type { Step } from './plan.js';
+import type { AddressWithGateway } from './spec.js';
+
+export interface HostSide {
+  sock: NetlinkSocket;
+  netns: Netns;
+}
+
+export interface DriverContext {
+  host: HostSide;
+  guest: Guest;
+  /** a netlink socket inside the guest's namespace */
+  gsock: NetlinkSocket;
+  /** the host interface as named by the user, and the link if it exists */
+  hostIf: string;
+  hostLink?: Link;
+  ifname: string;
+  local?: string;
+  addresses: AddressWithGateway[];
+  mac?: string;
+  vlan?: number;
+  mtu?: number;
+}
+
+export interface DriverPlan {
+  kind: string;
+  steps: Step[];
+  notes: string[];
+  /** the host-side end, for drivers that make one (veth) */
+  hostIfname?: string;
+  /** true when the guest is already wired exactly as asked: nothing to do */
+  alreadyWired: boolean;
+}
+
+export interface Driver {
+  readonly kind: string;
+  plan(ctx: DriverContext): DriverPlan;
+}

@@ -1,0 +1,199 @@
+// The library's front door: a session bound to a host network namespace (the caller's, or one
+// given by name) that plans, applies and undoes wirings. The CLI is a thin client of this class.
+import { announce } from '../announce/announce.js';
+import { type Guest, resolveGuest } from '../guest/resolve.js';
+import { NetlinkSocket } from '../netlink/session.js';
+import { inNetns } from '../netns/enter.js';
+import { Netns } from '../netns/netns.js';
+import { deleteLinkRequest, getLink, type Link } from '../ops/link.js';
+import { ConflictError, InputError } from '../util/errors.js';
+import { formatCidr, formatIp, type IpAddress, parseMac } from '../util/ip.js';
+import type { DriverPlan, HostSide } from './driver.js';
+import { selectDriver } from './drivers/index.js';
+import { applySteps, type Step, type StepHooks } from './plan.js';
+import { checkIfname, checkMtu, checkVlan, DEFAULT_IFNAME, formatAddresses, parseAddresses, resolveMac, type AddressWithGateway, type WiringSpec } from './spec.js';
+
+export interface PipeworkOptions {
+  /** the host side: a named netns or a handle; default the caller's own namespace */
+  hostNetns?: string | Netns;
+  /** Docker Engine socket path; default from DOCKER_HOST, else /var/run/docker.sock */
+  dockerSocket?: string;
+}
+
+export interface WireOptions extends StepHooks {
+  /** plan only: inspect the kernel, change nothing */
+  dryRun?: boolean;
+}
+
+export interface WireResult {
+  guest: string;
+  ifname: string;
+  host: string;
+  kind: string;
+  hostIfname?: string;
+  addresses: string[];
+  gateways: string[];
+  mac?: string;
+  /** false when the guest was already wired as asked */
+  changed: boolean;
+  dryRun: boolean;
+  steps: string[];
+  notes: string[];
+}
+
+export interface UnwireResult {
+  guest: string;
+  ifname: string;
+  removed: boolean;
+  kind?: string;
+  hostIfname?: string;
+  notes: string[];
+}
+
+export class Pipework {
+  private readonly host: HostSide;
+  private readonly dockerSocket?: string;
+
+  constructor(options: PipeworkOptions = {}) {
+    const ns = typeof options.hostNetns === 'string' ? Netns.byName(options.hostNetns) : (options.hostNetns ?? Netns.current());
+    this.host = { netns: ns, sock: inNetns(ns, () => NetlinkSocket.open()) };
+    this.dockerSocket = options.dockerSocket;
+  }
+
+  close(): void {
+    this.host.sock.close();
+    this.host.netns.close();
+  }
+
+  /** Resolves a guest word to a namespace handle (the caller closes guest.netns). */
+  async guest(ref: string): Promise<Guest> {
+    const guest = await resolveGuest(ref, { dockerSocket: this.dockerSocket });
+    if (guest.netns.inode === this.host.netns.inode) {
+      guest.netns.close();
+      throw new InputError(`${guest.netns.label} is the host side's own network namespace`, 'pipework wires guests that have a netns of their own (not --net=host)');
+    }
+    return guest;
+  }
+
+  async wire(spec: WiringSpec, options: WireOptions = {}): Promise<WireResult> {
+    const req = normalize(spec);
+    const guest = await this.guest(spec.guest);
+    const gsock = inNetns(guest.netns, () => NetlinkSocket.open());
+    try {
+      const hostLink = getLink(this.host.sock, { name: req.host });
+      const driver = selectDriver(req.host, hostLink);
+      const plan = driver.plan({
+        host: this.host, guest, gsock, hostIf: req.host, hostLink, ifname: req.ifname, local: req.local,
+        addresses: req.addresses, mac: req.mac, vlan: req.vlan, mtu: req.mtu,
+      });
+      const announced = req.addresses.flatMap((a) => (a.cidr ? [a.cidr as IpAddress] : []));
+      const steps = [...plan.steps];
+      const notes = [...plan.notes];
+      if (!plan.alreadyWired && announced.length) steps.push(announceStep(guest, gsock, req.ifname, announced, notes));
+      if (!options.dryRun) await applySteps(steps, options);
+      return result(guest, req, plan, steps, notes, options.dryRun ?? false);
+    } finally {
+      gsock.close();
+      guest.netns.close();
+    }
+  }
+
+  /**
+   * The reverse of wire(): removes the guest's interface (a veth takes its host end with it).
+   * Removing what is already gone succeeds, as CNI's DEL does.
+   */
+  async unwire(guestRef: string, options: { ifname?: string } = {}): Promise<UnwireResult> {
+    const ifname = checkIfname(options.ifname ?? DEFAULT_IFNAME, 'guest interface name (-i)');
+    let guest: Guest;
+    try {
+      guest = await this.guest(guestRef);
+    } catch (e) {
+      // A guest that is gone took its namespace, and every interface in it, along.
+      if (isGone(e)) return { guest: guestRef, ifname, removed: false, notes: [`${(e as Error).message}: nothing to remove`] };
+      throw e;
+    }
+    const gsock = inNetns(guest.netns, () => NetlinkSocket.open());
+    try {
+      const link = getLink(gsock, { name: ifname }, ` in ${guest.netns.label}`);
+      if (!link) return { guest: guest.netns.label, ifname, removed: false, notes: [`${ifname} is not in ${guest.netns.label}: nothing to remove`] };
+      const hostEnd = link.kind === 'veth' && link.link ? this.hostPeerOf(link) : undefined;
+      gsock.request(deleteLinkRequest(link.index, `removing ${ifname} from ${guest.netns.label}`));
+      return { guest: guest.netns.label, ifname, removed: true, kind: link.kind, hostIfname: hostEnd?.name, notes: [] };
+    } finally {
+      gsock.close();
+      guest.netns.close();
+    }
+  }
+
+  /** The host end of a guest's veth, if it lives in this session's host namespace. */
+  private hostPeerOf(guestLink: Link): Link | undefined {
+    const candidate = getLink(this.host.sock, { index: guestLink.link! });
+    return candidate?.kind === 'veth' && candidate.link === guestLink.index ? candidate : undefined;
+  }
+}
+
+function isGone(e: unknown): boolean {
+  return e instanceof InputError && /does not exist|is not running|no network namespace named|neither a named netns nor a container known|knows no container/.test(e.message);
+}
+
+function announceStep(guest: Guest, gsock: NetlinkSocket, ifname: string, addresses: IpAddress[], notes: string[]): Step {
+  const list = addresses.map((a) => formatIp(a.bytes)).join(', ');
+  return {
+    what: `announce ${list} on ${ifname} (gratuitous ARP / unsolicited NA)`,
+    where: 'guest',
+    apply: async () => {
+      // Best effort, like pipework's arping: the wiring stands even if the announcement fails.
+      try {
+        const link = getLink(gsock, { name: ifname });
+        if (!link?.mac) return;
+        await announce(guest.netns, link.index, parseMac(link.mac), addresses);
+      } catch (e) {
+        notes.push(`announcing ${list} failed: ${(e as Error).message}`);
+      }
+    },
+  };
+}
+
+interface NormalizedSpec {
+  host: string;
+  ifname: string;
+  local?: string;
+  addresses: AddressWithGateway[];
+  mac?: string;
+  vlan?: number;
+  mtu?: number;
+}
+
+export function normalize(spec: WiringSpec): NormalizedSpec {
+  if (!spec.host) throw new InputError('no host interface given', 'name a bridge, e.g. br1');
+  if (!spec.host.startsWith('mac:')) checkIfname(spec.host, 'host interface');
+  const addresses = typeof spec.addresses === 'string' ? parseAddresses(spec.addresses) : (spec.addresses ?? []);
+  return {
+    host: spec.host,
+    ifname: checkIfname(spec.ifname ?? DEFAULT_IFNAME, 'guest interface name (-i)'),
+    local: spec.local,
+    addresses,
+    mac: spec.mac === undefined ? undefined : resolveMac(spec.mac),
+    vlan: spec.vlan === undefined ? undefined : checkVlan(spec.vlan),
+    mtu: spec.mtu === undefined ? undefined : checkMtu(spec.mtu),
+  };
+}
+
+function result(guest: Guest, req: NormalizedSpec, plan: DriverPlan, steps: Step[], notes: string[], dryRun: boolean): WireResult {
+  return {
+    guest: guest.netns.label,
+    ifname: req.ifname,
+    host: req.host,
+    kind: plan.kind,
+    hostIfname: plan.hostIfname,
+    addresses: req.addresses.flatMap((a) => (a.cidr ? [formatCidr(a.cidr)] : [])),
+    gateways: req.addresses.flatMap((a) => (a.gateway ? [formatIp(a.gateway.bytes)] : [])),
+    mac: req.mac,
+    changed: !plan.alreadyWired && !dryRun,
+    dryRun,
+    steps: steps.map((s) => `[${s.where}] ${s.what}`),
+    notes,
+  };
+}
+
+export { ConflictError, formatAddresses };

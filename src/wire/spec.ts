@@ -1,0 +1,125 @@
+// What a wiring asks for, and the parsing of pipework's compact forms of it:
+//   addresses  "10.0.0.5/24@10.0.0.1,fd00::5/64@fd00::1"  ("0/0" = no address, "0/0@GW" = gateway only)
+//   MAC        "02:42:ac:11:00:02" or "U:<seed>" (pipework's stable hash)
+import { InputError } from '../util/errors.js';
+import { type Cidr, equalBytes, type Family, formatCidr, formatIp, type IpAddress, parseCidr, parseIp, parseMac, stableMac } from '../util/ip.js';
+
+export interface AddressWithGateway {
+  /** undefined for pipework's "0/0": no address, possibly a gateway */
+  cidr?: Cidr;
+  gateway?: IpAddress;
+}
+
+/** One wiring, as the CLI and the library take it. Only host, guest and addresses are required. */
+export interface WiringSpec {
+  /** host interface: a bridge name (created if missing and it starts with "br") */
+  host: string;
+  /** the guest: container name/ID, netns:NAME, pid:N, N, or a netns file path */
+  guest: string;
+  /** interface name inside the guest (default eth1) */
+  ifname?: string;
+  /** host-side interface name (default: pipework's v<ifname>pl<pid>) */
+  local?: string;
+  /** pipework's address spec string, or already-parsed addresses */
+  addresses?: string | AddressWithGateway[];
+  /** MAC address of the guest interface, or "U:<seed>" */
+  mac?: string;
+  vlan?: number;
+  /** MTU of both ends; default: the host interface's MTU */
+  mtu?: number;
+}
+
+export const DEFAULT_IFNAME = 'eth1';
+
+/** Parses pipework's address spec: comma-separated CIDR[@gateway] items. */
+export function parseAddresses(spec: string): AddressWithGateway[] {
+  if (spec.trim() === '') throw new InputError('the address is empty', 'give an address with its prefix length, e.g. 10.0.0.5/24');
+  const items = spec.split(',').map((s) => s.trim());
+  return validateAddresses(items.map(parseOne));
+}
+
+function parseOne(item: string): AddressWithGateway {
+  const at = item.indexOf('@');
+  const addr = at < 0 ? item : item.slice(0, at);
+  const gw = at < 0 ? undefined : item.slice(at + 1);
+  if (gw !== undefined && gw.includes('@')) throw new InputError(`address ${item} has more than one @`, 'write ADDRESS/PREFIX@GATEWAY');
+  let gateway: IpAddress | undefined;
+  if (gw !== undefined) {
+    gateway = parseIp(gw);
+    if (!gateway) throw new InputError(`gateway "${gw}" in ${item} is not an IPv4 or IPv6 address`);
+  }
+  if (addr === '0/0' || addr === '0.0.0.0/0' || addr === '::/0') return { gateway };
+  if (!addr.includes('/')) {
+    // pipework's words for this case, with its suggestion
+    const guess = parseIp(addr);
+    throw new InputError(`The IP address should include a netmask.`, guess ? `Maybe you meant ${addr}/${guess.family === 4 ? 24 : 64} ?` : `"${addr}" is not an IP address either`);
+  }
+  const cidr = parseCidr(addr);
+  if (cidr.bytes.every((b) => b === 0)) throw new InputError(`address ${addr} is the unspecified address`, 'use 0/0 for "no address"');
+  if (cidr.family === 4 && cidr.bytes[0] >= 224) throw new InputError(`address ${addr} is not a unicast address`);
+  if (cidr.family === 6 && cidr.bytes[0] === 0xff) throw new InputError(`address ${addr} is a multicast address`);
+  return { cidr, gateway };
+}
+
+function validateAddresses(list: AddressWithGateway[]): AddressWithGateway[] {
+  const gateways = new Map<Family, IpAddress>();
+  const seen: Cidr[] = [];
+  for (const a of list) {
+    if (a.cidr && a.gateway && a.gateway.family !== a.cidr.family) {
+      throw new InputError(
+        `gateway ${formatIp(a.gateway.bytes)} is IPv${a.gateway.family} but address ${formatCidr(a.cidr)} is IPv${a.cidr.family}`,
+        'give each address a gateway of its own family',
+      );
+    }
+    if (a.gateway) {
+      const prev = gateways.get(a.gateway.family);
+      if (prev && !equalBytes(prev.bytes, a.gateway.bytes)) {
+        throw new InputError(`two IPv${a.gateway.family} gateways (${formatIp(prev.bytes)} and ${formatIp(a.gateway.bytes)})`, 'a guest has one default route per family: keep one');
+      }
+      gateways.set(a.gateway.family, a.gateway);
+    }
+    if (a.cidr) {
+      if (seen.some((s) => equalBytes(s.bytes, a.cidr!.bytes))) throw new InputError(`address ${formatIp(a.cidr.bytes)} is given twice`);
+      seen.push(a.cidr);
+    }
+  }
+  return list;
+}
+
+export function formatAddresses(list: readonly AddressWithGateway[]): string {
+  return list.map((a) => `${a.cidr ? formatCidr(a.cidr) : '0/0'}${a.gateway ? '@' + formatIp(a.gateway.bytes) : ''}`).join(',');
+}
+
+/** A MAC as given on the command line: an address, or U:<seed> for pipework's stable one. */
+export function resolveMac(text: string): string {
+  if (text.startsWith('U:')) return stableMac(text.slice(2));
+  parseMac(text);
+  return text.toLowerCase().replace(/-/g, ':');
+}
+
+/** Interface names as the kernel accepts them (dev_valid_name), at most 15 bytes. */
+export const IFNAMSIZ = 16;
+
+export function validIfname(name: string): string | undefined {
+  if (name.length === 0) return 'is empty';
+  if (Buffer.byteLength(name) > IFNAMSIZ - 1) return `is ${Buffer.byteLength(name)} characters long; the kernel's limit is ${IFNAMSIZ - 1}`;
+  if (name === '.' || name === '..') return 'is not a valid name';
+  if (/[\s/:]/.test(name)) return 'contains a space, "/" or ":", which interface names cannot';
+  return undefined;
+}
+
+export function checkIfname(name: string, what: string, hint?: string): string {
+  const problem = validIfname(name);
+  if (problem) throw new InputError(`${what} "${name}" ${problem}`, hint);
+  return name;
+}
+
+export function checkVlan(vlan: number): number {
+  if (!Number.isInteger(vlan) || vlan < 1 || vlan > 4094) throw new InputError(`VLAN ${vlan} is out of range`, 'VLAN IDs go from 1 to 4094');
+  return vlan;
+}
+
+export function checkMtu(mtu: number): number {
+  if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) throw new InputError(`MTU ${mtu} is out of range`, 'give a value from 68 to 65535');
+  return mtu;
+}
