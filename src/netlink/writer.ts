@@ -43,24 +43,29 @@ export class MessageWriter {
     return this;
   }
 
+  // Each write calls reserve() before touching this.buf / this.view: reserve() may replace both,
+  // and `this.view.setX(this.reserve(n), ...)` would write into the old, discarded buffer.
   u8(v: number): this {
-    this.view.setUint8(this.reserve(1), v);
+    const at = this.reserve(1);
+    this.view.setUint8(at, v);
     return this;
   }
   u16(v: number): this {
-    this.view.setUint16(this.reserve(2), v, true);
+    const at = this.reserve(2);
+    this.view.setUint16(at, v, true);
     return this;
   }
   u32(v: number): this {
-    this.view.setUint32(this.reserve(4), v >>> 0, true);
+    const at = this.reserve(4);
+    this.view.setUint32(at, v >>> 0, true);
     return this;
   }
   i32(v: number): this {
-    this.view.setInt32(this.reserve(4), v, true);
+    const at = this.reserve(4);
+    this.view.setInt32(at, v, true);
     return this;
   }
   bytes(b: Uint8Array): this {
-    // reserve() first: it may replace this.buf, which must not be read before it runs.
     const at = this.reserve(b.length);
     this.buf.set(b, at);
     return this;
