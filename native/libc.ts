@@ -183,3 +183,123 @@ export function pollReadable(fd: number, timeoutMs: number): boolean {
 
 export const EAGAIN = errnoOf('EAGAIN');
 export const EINTR = errnoOf('EINTR');
+
+// ---- additions for raw-socket protocols (DHCP): recvmsg with ancillary data, socket filters ----
+// Both need structs that hold pointers (msghdr, iovec, sock_fprog). They are laid out by hand in
+// one native scratch block per call site, for the LP64 Linux ABI (x86_64, aarch64): pointers and
+// size_t are 8 bytes, little-endian.
+
+const cx = {
+  recvmsg: libc.func('intptr_t recvmsg(int fd, void *msg, int flags)'),
+  setsockoptPtr: libc.func('int setsockopt(int fd, int level, int optname, void *optval, uint32_t optlen)'),
+};
+
+function assertLp64(): void {
+  if (koffi.sizeof('void *') !== 8 || !new Uint8Array(Uint16Array.of(1).buffer)[0]) {
+    throw new Error('recvmsg/attachFilter are laid out for 64-bit little-endian Linux only');
+  }
+}
+
+interface Scratch {
+  ptr: unknown;
+  base: bigint;
+  bytes: Uint8Array;
+  view: DataView;
+}
+
+function scratch(size: number): Scratch {
+  assertLp64();
+  const ptr = koffi.alloc('uint8_t', size);
+  const bytes = new Uint8Array(koffi.view(ptr, size));
+  return { ptr, base: koffi.address(ptr), bytes, view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+}
+
+const RECVMSG_DATA = 65536;
+const RECVMSG_NAME = 128;
+const RECVMSG_CONTROL = 512;
+// layout: msghdr (56) | iovec (16) | name | control | data
+const MH = 0;
+const IOV = 56;
+const NAME = 72;
+const CONTROL = NAME + RECVMSG_NAME;
+const DATA = CONTROL + RECVMSG_CONTROL;
+let recvScratch: Scratch | undefined;
+
+export interface ControlMessage {
+  level: number;
+  type: number;
+  data: Uint8Array;
+}
+
+export interface ReceivedMessage {
+  /** bytes received; -1 when the call would block (EAGAIN) */
+  length: number;
+  /** MSG_* flags of the received message (MSG_TRUNC: it did not fit buf) */
+  flags: number;
+  /** the sender's address (sockaddr bytes) */
+  from: Uint8Array;
+  control: ControlMessage[];
+}
+
+/**
+ * recvmsg(2) of one datagram into buf, with its ancillary data (e.g. PACKET_AUXDATA) parsed
+ * into control messages. Datagrams longer than 64 KiB are truncated (MSG_TRUNC in flags).
+ */
+export function recvmsg(fd: number, buf: Uint8Array, flags = 0): ReceivedMessage {
+  const s = (recvScratch ??= scratch(DATA + RECVMSG_DATA));
+  const v = s.view;
+  const cap = Math.min(buf.length, RECVMSG_DATA);
+  v.setBigUint64(MH + 0, s.base + BigInt(NAME), true); // msg_name
+  v.setUint32(MH + 8, RECVMSG_NAME, true); // msg_namelen
+  v.setBigUint64(MH + 16, s.base + BigInt(IOV), true); // msg_iov
+  v.setBigUint64(MH + 24, 1n, true); // msg_iovlen
+  v.setBigUint64(MH + 32, s.base + BigInt(CONTROL), true); // msg_control
+  v.setBigUint64(MH + 40, BigInt(RECVMSG_CONTROL), true); // msg_controllen
+  v.setInt32(MH + 48, 0, true); // msg_flags
+  v.setBigUint64(IOV + 0, s.base + BigInt(DATA), true);
+  v.setBigUint64(IOV + 8, BigInt(cap), true);
+  const n = Number(cx.recvmsg(fd, s.ptr, flags));
+  if (n < 0) {
+    const errno = koffi.errno();
+    if (errno === EAGAIN) return { length: -1, flags: 0, from: new Uint8Array(0), control: [] };
+    throw new SysError('recvmsg', errno);
+  }
+  const got = Math.min(n, cap);
+  buf.set(s.bytes.subarray(DATA, DATA + got));
+  const nameLen = Math.min(v.getUint32(MH + 8, true), RECVMSG_NAME);
+  const controlLen = Math.min(Number(v.getBigUint64(MH + 40, true)), RECVMSG_CONTROL);
+  const control: ControlMessage[] = [];
+  // struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; data, aligned to 8 }
+  for (let at = 0; at + 16 <= controlLen; ) {
+    const len = Number(v.getBigUint64(CONTROL + at, true));
+    if (len < 16 || at + len > controlLen) break;
+    control.push({
+      level: v.getInt32(CONTROL + at + 8, true),
+      type: v.getInt32(CONTROL + at + 12, true),
+      data: s.bytes.slice(CONTROL + at + 16, CONTROL + at + len),
+    });
+    at += (len + 7) & ~7;
+  }
+  return { length: got, flags: v.getInt32(MH + 48, true), from: s.bytes.slice(NAME, NAME + nameLen), control };
+}
+
+const SOL_SOCKET_LEVEL = 1;
+const SO_ATTACH_FILTER = 26;
+
+/**
+ * Attaches a classic BPF program (SO_ATTACH_FILTER): `program` is the array of struct sock_filter
+ * (8 bytes each: u16 code, u8 jt, u8 jf, u32 k, host byte order). Replaces any earlier filter.
+ */
+export function attachFilter(fd: number, program: Uint8Array): void {
+  if (program.length === 0 || program.length % 8 !== 0) throw new RangeError('a BPF program is a non-empty array of 8-byte instructions');
+  const s = scratch(16 + program.length);
+  try {
+    s.bytes.set(program, 16);
+    // struct sock_fprog { unsigned short len; struct sock_filter *filter; }
+    s.view.setUint16(0, program.length / 8, true);
+    s.view.setBigUint64(8, s.base + 16n, true);
+    check('setsockopt', cx.setsockoptPtr(fd, SOL_SOCKET_LEVEL, SO_ATTACH_FILTER, s.ptr, 16));
+  } finally {
+    koffi.free(s.ptr);
+  }
+}

@@ -1,0 +1,180 @@
+// The state a DHCP client leaves on the host, one directory per guest and interface:
+//
+//   /run/pipework/dhcp/<guest-key>/<ifname>/
+//     lease.json   the lease in force (written when bound, on every renewal; removed on release)
+//     pid          the PID of the process keeping the lease (keep mode only), one number and "\n"
+//     keeper.json  {pid, procStart, ...}: procStart (field 22 of /proc/PID/stat) tells a live keeper
+//                  from a recycled PID
+//
+// <guest-key> names the guest so that two guests never share a directory: e.g. "docker-<full id>",
+// "netns-<name>", "pid-<pid>". `pipework del` stops the keeper with stopDhcpClient(runDir):
+// SIGTERM to the recorded PID (the keeper answers with a DHCPRELEASE and removes the address),
+// then it waits until the keeper has removed its pid file or exited.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { InputError } from '../util/errors.js';
+import { isLease, type Lease } from './lease.js';
+
+export const DHCP_RUN_BASE = '/run/pipework/dhcp';
+
+const SAFE = /^[A-Za-z0-9_.@:+-]+$/;
+
+/** A directory-name-safe key for a guest: unsafe characters become "_". */
+export function guestKey(kind: string, id: string | number): string {
+  const key = `${kind}-${id}`.replace(/[^A-Za-z0-9_.@:+-]/g, '_');
+  return key === '.' || key === '..' ? `_${key}` : key;
+}
+
+export function dhcpRunDir(guestKeyText: string, ifname: string, base = DHCP_RUN_BASE): string {
+  if (!SAFE.test(guestKeyText) || guestKeyText === '.' || guestKeyText === '..') throw new InputError(`"${guestKeyText}" is not a usable guest key for a run directory`);
+  if (!SAFE.test(ifname) || ifname === '.' || ifname === '..') throw new InputError(`"${ifname}" is not a usable interface name for a run directory`);
+  return path.join(base, guestKeyText, ifname);
+}
+
+function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, text, { mode: 0o644 });
+  fs.renameSync(tmp, file);
+}
+
+export function writeLeaseFile(dir: string, lease: Lease): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+  writeAtomic(path.join(dir, 'lease.json'), JSON.stringify(lease, null, 2) + '\n');
+}
+
+export function readLeaseFile(dir: string): Lease | undefined {
+  try {
+    const x: unknown = JSON.parse(fs.readFileSync(path.join(dir, 'lease.json'), 'utf8'));
+    return isLease(x) ? x : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function removeLeaseFile(dir: string): void {
+  fs.rmSync(path.join(dir, 'lease.json'), { force: true });
+}
+
+/** Field 22 of /proc/PID/stat (start time in clock ticks since boot); undefined if no such process. */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the command name (field 2) is in parentheses and may itself contain spaces and parentheses
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return rest[22 - 3];
+  } catch {
+    return undefined;
+  }
+}
+
+export interface KeeperRecord {
+  pid: number;
+  procStart?: string;
+  ifname: string;
+  /** how the guest was named, for people reading the directory */
+  guest?: string;
+  startedAt: number;
+}
+
+/** Records this process as the keeper of the lease in dir. */
+export function writeKeeperFiles(dir: string, info: { ifname: string; guest?: string }): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+  const rec: KeeperRecord = { pid: process.pid, procStart: processStartTime(process.pid), ifname: info.ifname, guest: info.guest, startedAt: Date.now() };
+  writeAtomic(path.join(dir, 'keeper.json'), JSON.stringify(rec, null, 2) + '\n');
+  writeAtomic(path.join(dir, 'pid'), `${process.pid}\n`);
+}
+
+/** Removes the keeper files, but only if they are this process's (a successor may own them). */
+export function removeKeeperFiles(dir: string): void {
+  const rec = readKeeper(dir);
+  if (rec && rec.pid !== process.pid) return;
+  fs.rmSync(path.join(dir, 'pid'), { force: true });
+  fs.rmSync(path.join(dir, 'keeper.json'), { force: true });
+}
+
+export function readKeeper(dir: string): KeeperRecord | undefined {
+  let pid: number;
+  try {
+    const text = fs.readFileSync(path.join(dir, 'pid'), 'utf8').trim();
+    if (!/^\d+$/.test(text)) return undefined;
+    pid = Number(text);
+  } catch {
+    return undefined;
+  }
+  let rec: Partial<KeeperRecord> = {};
+  try {
+    rec = JSON.parse(fs.readFileSync(path.join(dir, 'keeper.json'), 'utf8')) as Partial<KeeperRecord>;
+  } catch {
+    // a bare pid file is still a record
+  }
+  return { pid, procStart: rec.pid === pid ? rec.procStart : undefined, ifname: rec.ifname ?? path.basename(dir), guest: rec.guest, startedAt: rec.startedAt ?? 0 };
+}
+
+/** Is the recorded keeper still running (and the same process, not a recycled PID)? */
+export function keeperAlive(rec: KeeperRecord): boolean {
+  const start = processStartTime(rec.pid);
+  if (start === undefined) return false;
+  return rec.procStart === undefined || rec.procStart === start;
+}
+
+export interface StopResult {
+  /** a keeper process was running and was signalled */
+  signalled: boolean;
+  pid?: number;
+  /** it finished its release (pid file removed or process gone) within the wait */
+  stopped: boolean;
+  /** the lease that was recorded before stopping, if any */
+  lease?: Lease;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Stops the keeper of a run directory: SIGTERM to its PID (sending a signal is not spawning
+ * anything), then waits up to timeoutMs for it to release the lease (it removes its pid file)
+ * or to exit. Stale files (no such process) are cleaned up. The directory is removed when empty.
+ */
+export async function stopDhcpClient(runDir: string, opts: { timeoutMs?: number } = {}): Promise<StopResult> {
+  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const lease = readLeaseFile(runDir);
+  const rec = readKeeper(runDir);
+  const result: StopResult = { signalled: false, stopped: true, lease, pid: rec?.pid };
+  if (rec && rec.pid !== process.pid && keeperAlive(rec)) {
+    try {
+      process.kill(rec.pid, 'SIGTERM');
+      result.signalled = true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+    }
+    if (result.signalled) {
+      const until = Date.now() + timeoutMs;
+      result.stopped = false;
+      while (Date.now() < until) {
+        if (!keeperAlive(rec) || !fs.existsSync(path.join(runDir, 'pid'))) {
+          result.stopped = true;
+          break;
+        }
+        await sleep(25);
+      }
+    }
+  }
+  if (result.stopped) {
+    // whatever is left belongs to nobody now
+    fs.rmSync(path.join(runDir, 'pid'), { force: true });
+    fs.rmSync(path.join(runDir, 'keeper.json'), { force: true });
+    removeLeaseFile(runDir);
+    removeEmptyDirs(runDir);
+  }
+  return result;
+}
+
+/** Removes dir and its parent (the guest directory) if they are empty. */
+export function removeEmptyDirs(dir: string): void {
+  for (const d of [dir, path.dirname(dir)]) {
+    try {
+      fs.rmdirSync(d);
+    } catch {
+      return;
+    }
+  }
+}
