@@ -1,0 +1,128 @@
+// The CLI as users run it: a separate process, exit codes, messages, no child processes, and
+// concurrent invocations. The host side runs in a test namespace (--host-netns).
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createNetns, ipj, ping, snapshot } from '../helpers/netns.js';
+
+const BIN = new URL('../../bin/pipework.js', import.meta.url).pathname;
+
+interface Ran {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], prefix: string[] = []): Promise<Ran> {
+  return new Promise((resolve, reject) => {
+    const [cmd, ...rest] = prefix.length ? prefix : [process.execPath];
+    const argv = prefix.length ? [...rest, process.execPath, BIN, ...args] : [BIN, ...args];
+    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+test('wires, is silent on success, and a re-run is a no-op (exit 0)', async (t) => {
+  const host = createNetns(t, 'h');
+  const guest = createNetns(t, 'g');
+  const r1 = await cli(['--host-netns', host, 'br1', '-i', 'eth1', guest, '10.20.0.5/24@10.20.0.1']);
+  t.is(r1.code, 0, r1.stderr);
+  t.is(r1.stdout, '');
+  t.is(ipj(guest, '-4', 'address', 'show', 'dev', 'eth1')[0].addr_info[0].local, '10.20.0.5');
+  const r2 = await cli(['--host-netns', host, 'br1', guest, '10.20.0.5/24@10.20.0.1', '-v']);
+  t.is(r2.code, 0, r2.stderr);
+  t.regex(r2.stdout, /already wired as asked/);
+});
+
+test('--json prints the result; --dry-run prints the plan and changes nothing', async (t) => {
+  const host = createNetns(t, 'h');
+  const guest = createNetns(t, 'g');
+  const before = { host: snapshot(host), guest: snapshot(guest) };
+  const dry = await cli(['--host-netns', host, '--dry-run', 'br1', guest, '10.21.0.5/24']);
+  t.is(dry.code, 0, dry.stderr);
+  t.regex(dry.stdout, /create bridge br1/);
+  t.regex(dry.stdout, /add address 10\.21\.0\.5\/24/);
+  t.deepEqual({ host: snapshot(host), guest: snapshot(guest) }, before);
+  const json = await cli(['--host-netns', host, '--json', 'br1', guest, '10.21.0.5/24']);
+  t.is(json.code, 0, json.stderr);
+  const result = JSON.parse(json.stdout);
+  t.is(result.ifname, 'eth1');
+  t.deepEqual(result.addresses, ['10.21.0.5/24']);
+  t.true(result.changed);
+});
+
+test('exit codes: 2 with usage on stderr for a wrong call, 1 with a message for a failed request', async (t) => {
+  const host = createNetns(t, 'h');
+  const guest = createNetns(t, 'g');
+  const before = { host: snapshot(host), guest: snapshot(guest) };
+  const usage = await cli(['--host-netns', host, 'br1', guest]);
+  t.is(usage.code, 2);
+  t.regex(usage.stderr, /missing the address/);
+  t.regex(usage.stderr, /Usage:/);
+  t.is(usage.stdout, '');
+  const cases: [string[], RegExp][] = [
+    [['br1', guest, '10.0.0.5'], /The IP address should include a netmask\. Maybe you meant 10\.0\.0\.5\/24 \?/],
+    [['br1', guest, '10.0.0.5/24', 'nonsense'], /MAC address nonsense is not six hex bytes/],
+    [['br1', '-a', '6', guest, '10.0.0.5/24'], /-a 6 was given, but 10\.0\.0\.5\/24 is an IPv4 address/],
+    [['eth9', guest, '10.0.0.5/24'], /I do not know how to setup interface eth9\./],
+    [['br1', 'pwt-nonexistent', '10.0.0.5/24'], /neither a named netns nor a container/],
+    [['br1', '-i', 'waytoolonginterface', guest, '10.0.0.5/24'], /at most 15|limit is 15/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await cli(['--host-netns', host, ...args]);
+    t.is(r.code, 1, args.join(' '));
+    t.regex(r.stderr, message, args.join(' '));
+    t.regex(r.stderr, /^pipework: /);
+  }
+  t.deepEqual({ host: snapshot(host), guest: snapshot(guest) }, before);
+});
+
+test('del removes what wire made, by the same guest name; twice is fine', async (t) => {
+  const host = createNetns(t, 'h');
+  const guest = createNetns(t, 'g');
+  t.is((await cli(['--host-netns', host, 'br1', guest, '10.22.0.5/24'])).code, 0);
+  const hostEnds = () => ipj(host, 'link', 'show', 'type', 'veth').length;
+  t.is(hostEnds(), 1);
+  const d1 = await cli(['--host-netns', host, 'del', guest, '-v']);
+  t.is(d1.code, 0, d1.stderr);
+  t.regex(d1.stdout, /removed eth1/);
+  t.is(hostEnds(), 0);
+  t.deepEqual(ipj(guest, 'link', 'show').map((l: { ifname: string }) => l.ifname), ['lo']);
+  const d2 = await cli(['--host-netns', host, 'del', guest]);
+  t.is(d2.code, 0, d2.stderr);
+  t.regex(d2.stderr, /nothing to remove/);
+});
+
+test('the CLI starts no process: an execve trace shows node alone', async (t) => {
+  const host = createNetns(t, 'h');
+  const guest = createNetns(t, 'g');
+  const dir = mkdtempSync(join(tmpdir(), 'pwt-strace-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const trace = join(dir, 'trace');
+  const r = await cli(['--host-netns', host, 'br1', guest, '10.23.0.5/24@10.23.0.1,fd23::5/64'], ['strace', '-f', '-qq', '-e', 'trace=execve', '-o', trace]);
+  t.is(r.code, 0, r.stderr);
+  const execs = readFileSync(trace, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('execve('));
+  t.true(execs.length >= 1);
+  for (const line of execs) t.regex(line, /execve\("[^"]*\/node"/, line);
+  t.is(ipj(guest, '-4', 'address', 'show', 'dev', 'eth1')[0].addr_info[0].local, '10.23.0.5');
+});
+
+test('eight CLI processes at once, each wiring its own guest onto one new bridge', async (t) => {
+  const host = createNetns(t, 'h');
+  const guests = Array.from({ length: 8 }, (_, i) => createNetns(t, `g${i}`));
+  const results = await Promise.all(guests.map((g, i) => cli(['--host-netns', host, 'brc', g, `10.30.0.${10 + i}/24`])));
+  for (const [i, r] of results.entries()) t.is(r.code, 0, `guest ${i}: ${r.stderr}`);
+  const ports = ipj(host, 'link', 'show', 'master', 'brc');
+  t.is(ports.length, 8);
+  t.true(ping(guests[0], '10.30.0.17', { count: 2 }));
+});
