@@ -387,7 +387,11 @@ class ClientCore {
   install(lease: Lease): void {
     const link = getLink(this.sock, { index: this.ifindex }, ` ${this.where}`);
     if (!link) throw new InputError(`interface ${this.ifname} disappeared ${this.where}`);
-    const plan = leasePlan(lease, { currentMtu: link.mtu, applyMtu: this.opts.applyMtu, applyRoutes: this.opts.applyRoutes });
+    // MTU is planned against the interface's MTU from before any lease, so a renewal that keeps
+    // the leased MTU finds the same step and changes nothing
+    const applied = this.applied.find((s) => s.kind === 'mtu');
+    const originalMtu = applied?.kind === 'mtu' ? applied.previous : link.mtu;
+    const plan = leasePlan(lease, { currentMtu: originalMtu, applyMtu: this.opts.applyMtu, applyRoutes: this.opts.applyRoutes });
     const { remove, add } = diffPlans(this.applied, plan);
     const ctx = this.applyContext();
     if (remove.length) undoSteps(ctx, remove);
