@@ -35,13 +35,16 @@ export function announceOn(fd: number, ifindex: number, mac: Uint8Array, address
   }
 }
 
-/** Opens a socket in ns, announces, closes it off the main thread (closing waits for RCU). */
-export async function announce(ns: Netns, ifindex: number, mac: Uint8Array, addresses: readonly IpAddress[]): Promise<void> {
+/**
+ * Opens a socket in ns and announces. The socket is closed on a worker thread and not waited
+ * for: closing a packet socket waits for an RCU grace period (~12 ms) that the caller need not pay.
+ */
+export function announce(ns: Netns, ifindex: number, mac: Uint8Array, addresses: readonly IpAddress[]): void {
   if (addresses.length === 0) return;
   const fd = openPacketSocket(ns);
   try {
     announceOn(fd, ifindex, mac, addresses);
   } finally {
-    await libc.closeAsync(fd);
+    void libc.closeAsync(fd);
   }
 }

@@ -141,12 +141,12 @@ function announceStep(guest: Guest, gsock: NetlinkSocket, ifname: string, addres
   return {
     what: `announce ${list} on ${ifname} (gratuitous ARP / unsolicited NA)`,
     where: 'guest',
-    apply: async () => {
+    apply: () => {
       // Best effort, like pipework's arping: the wiring stands even if the announcement fails.
       try {
         const link = getLink(gsock, { name: ifname });
         if (!link?.mac) return;
-        await announce(guest.netns, link.index, parseMac(link.mac), addresses);
+        announce(guest.netns, link.index, parseMac(link.mac), addresses);
       } catch (e) {
         notes.push(`announcing ${list} failed: ${(e as Error).message}`);
       }
