@@ -65,7 +65,7 @@ test.serial("pipework's stable MAC U:<name> is the one upstream computes", async
 test.serial('a container by ID prefix; a stopped container and a --net=host one are refused clearly', async (t) => {
   const host = createNetns(t, 'h');
   const c = docker().runContainer('byid');
-  const stopped = docker().runContainer('stopped');
+  docker().runContainer('stopped');
   const hostNet = docker().runContainer('hostnet', { options: ['--net', 'host'] });
   t.teardown(() => {
     for (const n of ['byid', 'stopped', 'hostnet']) docker().removeContainer(n);

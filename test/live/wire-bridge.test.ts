@@ -1,6 +1,6 @@
 // The bridge form, end to end against the real kernel, through the library. Every test makes its
 // own host and guest namespaces; iproute2 (`ip -j`) is the oracle, ping the traffic check.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { ConflictError, Pipework, type WiringSpec } from '../../src/index.js';
 import { createNetns, ipj, ipn, ping, run, snapshot, waitForDad } from '../helpers/netns.js';
 
@@ -9,7 +9,7 @@ interface World {
   pw: Pipework;
 }
 
-function world(t: Parameters<Parameters<typeof test>[1]>[0]): World {
+function world(t: ExecutionContext): World {
   const host = createNetns(t, 'host');
   const pw = new Pipework({ hostNetns: host });
   t.teardown(() => pw.close());
