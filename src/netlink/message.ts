@@ -63,14 +63,16 @@ export function parseError(msg: NetlinkMessage): ErrorReply {
   const error = v.getInt32(0, true);
   const requestLen = v.getUint32(4, true);
   const reply: ErrorReply = {
-    errno: -error,
+    errno: error === 0 ? 0 : -error, // not -0 for an ACK
     requestType: v.getUint16(8, true),
     requestSeq: v.getUint32(12, true),
   };
   if (msg.flags & NLM_F_ACK_TLVS) {
     // The original request follows in full unless the kernel capped it to its header.
     const echoed = msg.flags & NLM_F_CAPPED ? NLMSG_HDRLEN : requestLen;
-    const tlvStart = 4 + ((echoed + 3) & ~3);
+    if (echoed < NLMSG_HDRLEN) throw new NetlinkDecodeError(`NLMSG_ERROR echoes a request of ${echoed} bytes`);
+    // Plain arithmetic, not `& ~3`: requestLen is a u32 and bitwise operators would wrap it negative.
+    const tlvStart = 4 + echoed + ((4 - (echoed % 4)) % 4);
     if (tlvStart <= p.length) {
       const tlvs = parseAttrs(p, tlvStart);
       reply.message = tlvs.str(NLMSGERR_ATTR_MSG);
