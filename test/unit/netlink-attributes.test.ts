@@ -92,7 +92,8 @@ test('typed getters: little-endian, be16 in network order, missing gives undefin
   t.is(a.u32(5), 0x100000000 - 42);
   t.is(a.u64(6), 0xfedcba9876543210n);
   t.is(a.str(7), 'veth-ü');
-  for (const get of [a.u8, a.u16, a.be16, a.u32, a.i32, a.u64, a.str, a.nested, a.raw]) t.is(get.call(a, 99), undefined);
+  const getters: ((type: number) => unknown)[] = [a.u8, a.u16, a.be16, a.u32, a.i32, a.u64, a.str, a.nested, a.raw];
+  for (const get of getters) t.is(get.call(a, 99), undefined);
   t.is(a.u8(4), 0xef, 'a wider attribute gives its first bytes');
 });
 
@@ -164,7 +165,8 @@ function exercise(buf: Uint8Array, rng: Prng): void {
   const end = start + rng.int(buf.length - start + 1);
   const attrs = parseAttrs(buf, start, end);
   for (const x of attrs.list) {
-    for (const get of [attrs.u8, attrs.u16, attrs.be16, attrs.u32, attrs.i32, attrs.u64, attrs.str]) {
+    const getters: ((type: number) => unknown)[] = [attrs.u8, attrs.u16, attrs.be16, attrs.u32, attrs.i32, attrs.u64, attrs.str];
+    for (const get of getters) {
       try {
         get.call(attrs, x.type);
       } catch (e) {
