@@ -314,6 +314,43 @@ test("resolv.conf: written to the path asked for; the host's /etc/resolv.conf is
   t.is(sha(), hostBefore, "the host's resolv.conf is byte for byte the same");
 });
 
+test("resolv.conf: the container's own /etc/resolv.conf, through /proc/PID/root", async (t) => {
+  const sha = () => createHash('sha256').update(fs.readFileSync('/etc/resolv.conf')).digest('hex');
+  const hostBefore = sha();
+  const topo = topology(t, 'cdns');
+  await dnsmasq(t, topo, ['--dhcp-option=option:dns-server,10.80.0.53']);
+  // a stand-in container: a process with its own mount namespace whose /etc/resolv.conf is another file
+  const own = path.join(topo.dir, 'container-resolv.conf');
+  fs.writeFileSync(own, '# before\n');
+  const proc = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `mount --bind ${own} /etc/resolv.conf && echo ready && exec sleep 60`], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  t.teardown(() => proc.kill('SIGKILL'));
+  await new Promise<void>((resolve, reject) => {
+    proc.stdout!.once('data', () => resolve());
+    proc.once('exit', (code) => reject(new Error(`unshare exited with ${code}`)));
+  });
+  const lease = await obtainLease({ netns: topo.ns, ifname: 'eth1', timeoutMs: 10_000, resolvConf: { containerPid: proc.pid! } });
+  t.deepEqual(lease.dnsServers, ['10.80.0.53']);
+  t.regex(fs.readFileSync(own, 'utf8'), /^# written by pipework[^\n]*\nnameserver 10\.80\.0\.53\n$/);
+  t.is(sha(), hostBefore, "the host's resolv.conf is untouched");
+});
+
+test('keep mode: when the watched guest process exits, the keeper releases and stops', async (t) => {
+  const topo = topology(t, 'watch');
+  const srv = await dnsmasq(t, topo);
+  const guest = spawn('sleep', ['60'], { stdio: 'ignore' });
+  t.teardown(() => guest.kill('SIGKILL'));
+  const keeper = new DhcpKeeper({ netns: topo.ns, ifname: 'eth1', timeoutMs: 10_000, watchPid: guest.pid, checkIntervalMs: 100 });
+  t.teardown(() => keeper.stop());
+  const lease = await keeper.start();
+  t.is(keeper.state, 'bound');
+  guest.kill('SIGTERM');
+  await until('the keeper to stop', () => keeper.state === 'stopped', 5000);
+  await until('the DHCPRELEASE in the server log', () => srv.log().includes(`DHCPRELEASE(br-dh) ${lease.address}`), 3000);
+  t.deepEqual(v4addrs(topo.cli), []);
+});
+
 test('isc-dhcp-server: lease obtained and applied; release frees it', async (t) => {
   const topo = topology(t, 'isc');
   const srv = await dhcpd(t, topo, [
