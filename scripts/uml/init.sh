@@ -45,7 +45,7 @@ exec 2>/dev/tty2
 RUNDIR=$run
 [ -n "$RUNDIR" ] && [ -f "$RUNDIR/config" ] || die "no run folder (run=$RUNDIR)"
 # shellcheck disable=SC1091
-. "$RUNDIR/config"     # PROJECT=...
+. "$RUNDIR/config"     # PROJECT=... STDOUT_TTY=0|1 STDERR_TTY=0|1
 
 KVER=$(uname -r)
 MODDIR=/usr/lib/uml/modules/$KVER
@@ -87,7 +87,37 @@ echo /run/modprobe > /proc/sys/kernel/modprobe
 hostname uml 2>/dev/null
 chroot "$R" ip link set lo up 2>/dev/null
 
-chroot "$R" /bin/bash /run/uml/cmd.sh </dev/null >/dev/tty1 2>/dev/tty2
+# When the caller's stdout/stderr is not a terminal, the command must not see one either (no colours,
+# spinners or column layouts in logs): relay it through a FIFO, which the command sees as a pipe.
+out=/dev/tty1
+err=/dev/tty2
+relays=
+if [ "${STDOUT_TTY:-0}" != 1 ]; then
+  mkfifo /run/stdout.fifo
+  cat /run/stdout.fifo > /dev/tty1 &
+  relays="$relays $!"
+  out=/run/stdout.fifo
+fi
+if [ "${STDERR_TTY:-0}" != 1 ]; then
+  mkfifo /run/stderr.fifo
+  cat /run/stderr.fifo > /dev/tty2 &
+  relays="$relays $!"
+  err=/run/stderr.fifo
+fi
+
+chroot "$R" /bin/bash /run/uml/cmd.sh </dev/null >"$out" 2>"$err"
 rc=$?
+
+# Daemons the command left behind would keep the relays' FIFOs open: stop every user process but us and
+# the relays, then let the relays drain (bounded).
+for d in /proc/[0-9]*; do
+  p=${d#/proc/}
+  case " 1 $$ $relays " in *" $p "*) continue ;; esac
+  [ -e "$d/exe" ] && kill -KILL "$p" 2>/dev/null   # kernel threads have no exe
+done
+for p in $relays; do
+  n=0
+  while kill -0 "$p" 2>/dev/null && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+done
 echo "$rc" > "$R/run/uml/rc"
 poweroff_now

@@ -39,7 +39,11 @@ trap cleanup EXIT
 # PID 1 of the guest. A copy, so that it is executable whatever the checkout's file modes.
 cp "$here/init.sh" "$rundir/init"
 chmod 0755 "$rundir/init"
-printf 'PROJECT=%q\n' "$project" > "$rundir/config"
+{
+  printf 'PROJECT=%q\n' "$project"
+  if [ -t 1 ]; then echo STDOUT_TTY=1; else echo STDOUT_TTY=0; fi
+  if [ -t 2 ]; then echo STDERR_TTY=1; else echo STDERR_TTY=0; fi
+} > "$rundir/config"
 
 {
   echo '#!/bin/bash'
