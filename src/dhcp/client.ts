@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import { randomInt } from 'node:crypto';
 import type { Netns } from '../netns/netns.js';
 import { inNetns } from '../netns/enter.js';
-import { IFF_UP } from '../netlink/constants.js';
+import { IFF_RUNNING, IFF_UP } from '../netlink/constants.js';
 import { NetlinkSocket } from '../netlink/session.js';
 import { getLink, setLinkRequest } from '../ops/link.js';
 import { equalBytes, formatIp, parseIpv4, parseMac } from '../util/ip.js';
@@ -163,6 +163,20 @@ class ClientCore {
     if (!(link.flags & IFF_UP)) {
       this.nl.request(setLinkRequest(link.index, { up: true }, `bringing ${this.ifname} up ${this.where}`));
       this.broughtUp = true;
+    }
+  }
+
+  /**
+   * After bringing the link up: waits (bounded) until it is running. Until the kernel's link
+   * watcher has attached the qdisc, frames sent are dropped, and the first DISCOVER with them.
+   */
+  async waitRunning(deadline: number): Promise<void> {
+    if (!this.broughtUp) return;
+    const until = Math.min(deadline, Date.now() + 1000);
+    while (Date.now() < until && !this.stopped) {
+      const link = getLink(this.sock, { index: this.ifindex }, ` ${this.where}`);
+      if (!link || link.flags & IFF_RUNNING) return;
+      await sleep(5);
     }
   }
 
@@ -455,8 +469,12 @@ export async function obtainLease(opts: DhcpClientOptions): Promise<Lease> {
   const core = new ClientCore(opts);
   try {
     core.prepare();
-    const lease = await core.acquire(Date.now() + core.timeout, core.requestHint());
-    await core.closePacket();
+    const deadline = Date.now() + core.timeout;
+    await core.waitRunning(deadline);
+    const lease = await core.acquire(deadline, core.requestHint());
+    // closing a packet socket waits for an RCU grace period (~12 ms): it finishes on a worker
+    // thread while the lease is applied and returned
+    void core.closePacket();
     core.install(lease);
     return lease;
   } catch (e) {
@@ -538,8 +556,10 @@ export class DhcpKeeper extends EventEmitter {
     try {
       core.prepare();
       if (this.opts.runDir) writeKeeperFiles(this.opts.runDir, { ifname: this.opts.ifname, guest: this.opts.guestLabel ?? this.opts.netns.label });
-      const lease = await core.acquire(Date.now() + core.timeout, core.requestHint());
-      await core.closePacket();
+      const deadline = Date.now() + core.timeout;
+      await core.waitRunning(deadline);
+      const lease = await core.acquire(deadline, core.requestHint());
+      void core.closePacket();
       core.install(lease);
     } catch (e) {
       core.uninstall();

@@ -267,7 +267,10 @@ export class DhcpPacketSocket {
 
   /** Opens and binds the socket inside ns (no await between the namespace switches). */
   static open(ns: Netns, ifindex: number, xid?: number): DhcpPacketSocket {
-    const fd = inNetns(ns, () => libc.socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_IP)));
+    // Protocol 0 at creation, ETH_P_IP at bind: a socket created with a protocol is hooked into
+    // every device at once, and bind() to one interface must unhook it first, which waits for an
+    // RCU grace period (synchronize_net, 6-16 ms here). Created unhooked, it is hooked once, by bind.
+    const fd = inNetns(ns, () => libc.socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     try {
       // Filter first, then bind: frames queued before the filter existed are drained below.
       libc.attachFilter(fd, dhcpReplyFilter(xid));
