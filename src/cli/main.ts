@@ -55,7 +55,6 @@ async function run(command: Command, global: GlobalOptions, io: Io): Promise<num
     case 'wire':
       return withSession(global, async (pw) => {
         if (command.family) checkFamily(command.spec.addresses as string, command.family);
-        if (command.directPhys) throw new InputError('--direct-phys is not supported yet');
         const result = await pw.wire(command.spec, { dryRun: global.dryRun });
         printWire(result, global, io);
         return EXIT_OK;

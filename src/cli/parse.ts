@@ -53,7 +53,8 @@ const OPTIONS: Record<string, OptionDef> = {
   '--verbose': { value: false, key: 'verbose' },
   '--host-netns': { value: true, key: 'hostNetns' },
   '--direct-phys': { value: false, key: 'directPhys' },
-  '--macvlan-mode': { value: true, key: 'macvlanMode' },
+  '--macvlan-mode': { value: true, key: 'mode' },
+  '--mode': { value: true, key: 'mode' },
   '--kind': { value: true, key: 'kind' },
   '--ovsdb': { value: true, key: 'ovsdb' },
   '--timeout': { value: true, key: 'timeout' },
@@ -151,11 +152,18 @@ function toCommand(pos: string[], opts: Record<string, string | boolean>, passth
     const mac = at < 0 ? macVlan : macVlan.slice(0, at);
     if (mac) spec.mac = mac;
     if (at >= 0) {
+      // A VLAN ID in decimal, or for IPoIB a partition key in hex (pipework's @8001).
       const v = macVlan.slice(at + 1);
-      if (!/^\d+$/.test(v)) throw new InputError(`VLAN "${v}" in ${macVlan} is not a number`, 'write [MAC]@VLAN, e.g. @10');
-      spec.vlan = Number(v);
+      if (!/^(0x)?[0-9a-fA-F]+$/.test(v)) throw new InputError(`VLAN "${v}" in ${macVlan} is not a number`, 'write [MAC]@VLAN, e.g. @10');
+      if (/^\d+$/.test(v)) spec.vlan = Number(v);
+      spec.pkey = v;
     }
   }
+  const kind = str(opts, 'kind');
+  if (kind !== undefined) spec.kind = kind as WiringSpec['kind'];
+  const mode = str(opts, 'mode');
+  if (mode !== undefined) spec.mode = mode;
+  if (opts.directPhys === true) spec.directPhys = true;
   const mtu = number(opts, 'mtu', '--mtu');
   if (mtu !== undefined) spec.mtu = mtu;
   let family: 4 | 6 | undefined;

@@ -5,7 +5,7 @@ import {
   IFLA_LINKINFO, IFLA_MASTER, IFLA_MTU, IFLA_NET_NS_FD, IFLA_TXQLEN, NLM_F_CREATE, NLM_F_EXCL, RTEXT_FILTER_SKIP_STATS,
   RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK,
 } from '../netlink/constants.js';
-import { isKernelError } from '../netlink/errors.js';
+import { isKernelError, KernelError } from '../netlink/errors.js';
 import { decodeLink, ifinfomsg, type Link } from '../netlink/rtnl/link.js';
 import type { NetlinkSocket, Request } from '../netlink/session.js';
 import type { MessageWriter } from '../netlink/writer.js';
@@ -101,6 +101,17 @@ export function listLinks(sock: NetlinkSocket, where = ''): Link[] {
   const w = ifinfomsg({ family: AF_UNSPEC });
   w.attrU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
   return sock.dump({ type: RTM_GETLINK, message: w.finish(), what: `listing links${where}` }).map(decodeLink);
+}
+
+/**
+ * A kind the running kernel lacks answers EOPNOTSUPP "Unknown device type": say which kernel
+ * feature is missing instead.
+ */
+export function explainMissingKind(e: unknown, kind: string, feature: string): unknown {
+  if (isKernelError(e, 'EOPNOTSUPP') && (!e.extack || /Unknown device type/.test(e.extack))) {
+    return new KernelError(e.errno, `${e.operation}: this kernel cannot create ${kind} interfaces (it lacks ${feature})`, e.extack);
+  }
+  return e;
 }
 
 export function isUp(link: Link): boolean {

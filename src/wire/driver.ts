@@ -27,6 +27,12 @@ export interface DriverContext {
   mac?: string;
   vlan?: number;
   mtu?: number;
+  /** physical host interfaces: macvlan or ipvlan, their mode, or the NIC itself moved */
+  kind?: 'macvlan' | 'ipvlan';
+  mode?: string;
+  directPhys?: boolean;
+  /** IPoIB partition key text (hex) */
+  pkey?: string;
 }
 
 export interface DriverPlan {
@@ -41,5 +47,7 @@ export interface DriverPlan {
 
 export interface Driver {
   readonly kind: string;
+  /** the guest interface name when -i is not given (eth1; ib0 for IPoIB, as pipework) */
+  readonly defaultIfname?: string;
   plan(ctx: DriverContext): DriverPlan;
 }

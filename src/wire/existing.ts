@@ -6,8 +6,9 @@ import { listAddresses } from '../ops/address.js';
 import type { Link } from '../ops/link.js';
 import { defaultRoutes } from '../ops/route.js';
 import { equalBytes, formatCidr, isLinkLocal6 } from '../util/ip.js';
-import type { DriverContext } from './driver.js';
-import type { ExistingState } from './guest-config.js';
+import { ConflictError } from '../util/errors.js';
+import type { DriverContext, DriverPlan } from './driver.js';
+import { type ExistingState, guestConfigSteps } from './guest-config.js';
 
 export function inspectGuestInterface(sock: NetlinkSocket, link: Link): ExistingState {
   const addresses = listAddresses(sock, { index: link.index }).filter((a) => !(a.family === 6 && isLinkLocal6(a.local)));
@@ -25,4 +26,27 @@ export function describeDifferences(link: Link, state: ExistingState, ctx: Drive
     if (!wanted) diffs.push(`it has address ${formatCidr({ family: a.family, bytes: a.local, prefix: a.prefix })}, which this command does not ask for`);
   }
   return diffs;
+}
+
+/**
+ * The plan when the guest already has an interface of the requested name: if it is ours (made by
+ * an earlier identical wiring) complete what is missing, or nothing; otherwise a conflict that
+ * says what is in the way and how to get past it.
+ */
+export function planForExisting(ctx: DriverContext, link: Link, ours: boolean, what: { kind: string; via: string; hostIfname?: string; notes?: string[] }): DriverPlan {
+  const label = `${ctx.ifname} in ${ctx.guest.netns.label}`;
+  if (!ours) {
+    const it = link.kind ? `a ${link.kind} interface` : 'an interface';
+    throw new ConflictError(
+      `${label} already exists (${it} not connected to ${what.via})`,
+      `choose another name with -i, or remove it first with: pipework del ${ctx.guest.ref} -i ${ctx.ifname}`,
+    );
+  }
+  const state = inspectGuestInterface(ctx.gsock, link);
+  const diffs = describeDifferences(link, state, ctx);
+  if (diffs.length) {
+    throw new ConflictError(`${label} is already wired to ${ctx.hostIf} but differs: ${diffs.join('; ')}`, `remove it first with: pipework del ${ctx.guest.ref} -i ${ctx.ifname}`);
+  }
+  const steps = guestConfigSteps({ sock: ctx.gsock, label, index: () => link.index }, ctx.addresses, state);
+  return { kind: what.kind, steps, notes: what.notes ?? [], hostIfname: what.hostIfname, alreadyWired: steps.length === 0 };
 }

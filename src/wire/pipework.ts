@@ -5,13 +5,15 @@ import { type Guest, resolveGuest } from '../guest/resolve.js';
 import { NetlinkSocket } from '../netlink/session.js';
 import { inNetns } from '../netns/enter.js';
 import { Netns } from '../netns/netns.js';
-import { deleteLinkRequest, getLink, type Link } from '../ops/link.js';
+import { deleteLinkRequest, getLink, type Link, setLinkRequest } from '../ops/link.js';
 import { ConflictError, InputError } from '../util/errors.js';
 import { formatCidr, formatIp, type IpAddress, parseMac } from '../util/ip.js';
 import type { DriverPlan, HostSide } from './driver.js';
-import { selectDriver } from './drivers/index.js';
+import { homeNameOf } from './drivers/direct.js';
+import { linkByMac, selectDriver } from './drivers/index.js';
+import { ipoibDriver } from './drivers/ipoib.js';
 import { applySteps, type Step, type StepHooks } from './plan.js';
-import { checkIfname, checkMtu, checkVlan, DEFAULT_IFNAME, formatAddresses, parseAddresses, resolveMac, type AddressWithGateway, type WiringSpec } from './spec.js';
+import { checkIfname, checkMtu, DEFAULT_IFNAME, formatAddresses, parseAddresses, resolveMac, type AddressWithGateway, type WiringSpec } from './spec.js';
 
 export interface PipeworkOptions {
   /** the host side: a named netns or a handle; default the caller's own namespace */
@@ -80,18 +82,23 @@ export class Pipework {
     const guest = await this.guest(spec.guest);
     const gsock = inNetns(guest.netns, () => NetlinkSocket.open());
     try {
-      const hostLink = getLink(this.host.sock, { name: req.host });
-      const driver = selectDriver(req.host, hostLink);
+      const hostLink = req.host.startsWith('mac:') ? linkByMac(this.host.sock, req.host.slice(4)) : getLink(this.host.sock, { name: req.host });
+      const hostIf = hostLink?.name ?? req.host;
+      const driver = selectDriver(hostIf, hostLink, { directPhys: req.directPhys });
+      const ifname = req.ifname ?? driver.defaultIfname ?? DEFAULT_IFNAME;
+      if (req.pkey !== undefined && req.vlan === undefined && driver !== ipoibDriver) {
+        throw new InputError(`VLAN "${req.pkey}" is not a number`, 'write [MAC]@VLAN with a VLAN ID from 1 to 4094, e.g. @10');
+      }
       const plan = driver.plan({
-        host: this.host, guest, gsock, hostIf: req.host, hostLink, ifname: req.ifname, local: req.local,
-        addresses: req.addresses, mac: req.mac, vlan: req.vlan, mtu: req.mtu,
+        host: this.host, guest, gsock, hostIf, hostLink, ifname, local: req.local, addresses: req.addresses,
+        mac: req.mac, vlan: req.vlan, mtu: req.mtu, kind: req.kind, mode: req.mode, directPhys: req.directPhys, pkey: req.pkey,
       });
       const announced = req.addresses.flatMap((a) => (a.cidr ? [a.cidr as IpAddress] : []));
       const steps = [...plan.steps];
       const notes = [...plan.notes];
-      if (!plan.alreadyWired && announced.length) steps.push(announceStep(guest, gsock, req.ifname, announced, notes));
+      if (!plan.alreadyWired && announced.length) steps.push(announceStep(guest, gsock, ifname, announced, notes));
       if (!options.dryRun) await applySteps(steps, options);
-      return result(guest, req, plan, steps, notes, options.dryRun ?? false);
+      return result(guest, { ...req, host: hostIf, ifname }, plan, steps, notes, options.dryRun ?? false);
     } finally {
       gsock.close();
       guest.netns.close();
@@ -116,6 +123,13 @@ export class Pipework {
     try {
       const link = getLink(gsock, { name: ifname }, ` in ${guest.netns.label}`);
       if (!link) return { guest: guest.netns.label, ifname, removed: false, notes: [`${ifname} is not in ${guest.netns.label}: nothing to remove`] };
+      const home = homeNameOf(link);
+      if (home) {
+        // A NIC moved in by --direct-phys goes back to the host under its own name.
+        gsock.request(setLinkRequest(link.index, { up: false }, `setting ${ifname} in ${guest.netns.label} down`));
+        gsock.request(setLinkRequest(link.index, { netnsFd: this.host.netns.fd, name: home, alias: '' }, `moving ${ifname} back to the host as ${home}`));
+        return { guest: guest.netns.label, ifname, removed: true, kind: 'direct', hostIfname: home, notes: [`${home} is back on the host`] };
+      }
       const hostEnd = link.kind === 'veth' && link.link ? this.hostPeerOf(link) : undefined;
       gsock.request(deleteLinkRequest(link.index, `removing ${ifname} from ${guest.netns.label}`));
       return { guest: guest.netns.label, ifname, removed: true, kind: link.kind, hostIfname: hostEnd?.name, notes: [] };
@@ -156,12 +170,17 @@ function announceStep(guest: Guest, gsock: NetlinkSocket, ifname: string, addres
 
 interface NormalizedSpec {
   host: string;
-  ifname: string;
+  /** undefined: the driver's default (eth1, or ib0 for IPoIB) */
+  ifname?: string;
   local?: string;
   addresses: AddressWithGateway[];
   mac?: string;
   vlan?: number;
   mtu?: number;
+  kind?: 'macvlan' | 'ipvlan';
+  mode?: string;
+  directPhys?: boolean;
+  pkey?: string;
 }
 
 export function normalize(spec: WiringSpec): NormalizedSpec {
@@ -170,16 +189,25 @@ export function normalize(spec: WiringSpec): NormalizedSpec {
   const addresses = typeof spec.addresses === 'string' ? parseAddresses(spec.addresses) : (spec.addresses ?? []);
   return {
     host: spec.host,
-    ifname: checkIfname(spec.ifname ?? DEFAULT_IFNAME, 'guest interface name (-i)'),
+    ifname: spec.ifname === undefined ? undefined : checkIfname(spec.ifname, 'guest interface name (-i)'),
     local: spec.local,
     addresses,
     mac: spec.mac === undefined ? undefined : resolveMac(spec.mac),
-    vlan: spec.vlan === undefined ? undefined : checkVlan(spec.vlan),
+    vlan: spec.vlan,
     mtu: spec.mtu === undefined ? undefined : checkMtu(spec.mtu),
+    kind: checkKind(spec.kind),
+    mode: spec.mode,
+    directPhys: spec.directPhys,
+    pkey: spec.pkey,
   };
 }
 
-function result(guest: Guest, req: NormalizedSpec, plan: DriverPlan, steps: Step[], notes: string[], dryRun: boolean): WireResult {
+function checkKind(kind: string | undefined): 'macvlan' | 'ipvlan' | undefined {
+  if (kind === undefined || kind === 'macvlan' || kind === 'ipvlan') return kind;
+  throw new InputError(`--kind ${kind} is unknown`, 'use macvlan or ipvlan (for a physical host interface)');
+}
+
+function result(guest: Guest, req: NormalizedSpec & { ifname: string }, plan: DriverPlan, steps: Step[], notes: string[], dryRun: boolean): WireResult {
   return {
     guest: guest.netns.label,
     ifname: req.ifname,

@@ -27,6 +27,14 @@ export interface WiringSpec {
   vlan?: number;
   /** MTU of both ends; default: the host interface's MTU */
   mtu?: number;
+  /** on a physical host interface: macvlan (default) or ipvlan */
+  kind?: 'macvlan' | 'ipvlan';
+  /** macvlan mode (private, vepa, bridge, passthru; default bridge) or ipvlan mode (l2, l3, l3s; default l2) */
+  mode?: string;
+  /** move the physical interface itself into the guest (pipework's --direct-phys) */
+  directPhys?: boolean;
+  /** IPoIB partition key as pipework takes it after @ (hex, e.g. "8001") */
+  pkey?: string;
 }
 
 export const DEFAULT_IFNAME = 'eth1';

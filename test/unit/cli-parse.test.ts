@@ -10,7 +10,7 @@ const wire = (argv: string[]) => {
 
 test("pipework's fixed order: hostif -i -l -a guest address mac@vlan", (t) => {
   const c = wire(['br1', '-i', 'eth2', '-l', 'vweb', '-a', '4', 'web', '10.0.0.5/24@10.0.0.1', '02:00:00:00:00:01@7']);
-  t.deepEqual(c.spec, { host: 'br1', guest: 'web', addresses: '10.0.0.5/24@10.0.0.1', ifname: 'eth2', local: 'vweb', mac: '02:00:00:00:00:01', vlan: 7 });
+  t.deepEqual(c.spec, { host: 'br1', guest: 'web', addresses: '10.0.0.5/24@10.0.0.1', ifname: 'eth2', local: 'vweb', mac: '02:00:00:00:00:01', vlan: 7, pkey: '7' });
   t.is(c.family, 4);
 });
 
@@ -30,6 +30,18 @@ test('[MAC][@VLAN]: @10 is a VLAN without a MAC', (t) => {
   t.is(wire(['eth0', 'web', '10.0.0.5/24', '@10']).spec.mac, undefined);
   t.is(wire(['br0', 'web', '10.0.0.5/24', 'U:web']).spec.mac, 'U:web');
   t.throws(() => wire(['eth0', 'web', '10.0.0.5/24', '@x']), { instanceOf: InputError, message: /VLAN "x"/ });
+  // IPoIB partition keys are hex: kept as text for the driver that wants them
+  const ib = wire(['ib0', 'web', '10.0.0.5/24', '@8001']).spec;
+  t.is(ib.pkey, '8001');
+  t.is(wire(['ib0', 'web', '10.0.0.5/24', '@800a']).spec.vlan, undefined);
+  t.is(wire(['ib0', 'web', '10.0.0.5/24', '@800a']).spec.pkey, '800a');
+});
+
+test('--direct-phys, --kind, --mode / --macvlan-mode', (t) => {
+  const c = wire(['--direct-phys', 'eth2', 'web', '10.0.0.5/24']);
+  t.true(c.spec.directPhys);
+  t.is(wire(['eth0', '--kind', 'ipvlan', '--mode', 'l3', 'web', '10.0.0.5/24']).spec.kind, 'ipvlan');
+  t.is(wire(['eth0', '--macvlan-mode', 'vepa', 'web', '10.0.0.5/24']).spec.mode, 'vepa');
 });
 
 test('del, route/rule/tc passthrough, ls, --wait', (t) => {

@@ -1,26 +1,22 @@
 // Linux bridge: a veth pair whose host end is a port of the bridge and whose peer is born in the
 // guest's namespace under its final name, with MTU and MAC, in one RTM_NEWLINK.
-import { isKernelError } from '../../netlink/errors.js';
+import { isKernelError, KernelError } from '../../netlink/errors.js';
 import { deleteLinkRequest, getLink, isUp, type Link, listLinks } from '../../ops/link.js';
-import { createBridgeRequest, isBridge } from '../../ops/links/bridge.js';
+import { createBridgeRequest, isBridge, portVlanRequest, setVlanFilteringRequest, vlanFilteringOf } from '../../ops/links/bridge.js';
 import { createVethRequest } from '../../ops/links/veth.js';
-import { ConflictError, InputError } from '../../util/errors.js';
+import { ConflictError } from '../../util/errors.js';
 import type { Driver, DriverContext, DriverPlan } from '../driver.js';
-import { describeDifferences, inspectGuestInterface } from '../existing.js';
+import { planForExisting } from '../existing.js';
 import { guestConfigSteps } from '../guest-config.js';
 import { hostEndName } from '../names.js';
 import type { Step } from '../plan.js';
+import { checkVlan } from '../spec.js';
 
 export const bridgeDriver: Driver = {
   kind: 'bridge',
   plan(ctx: DriverContext): DriverPlan {
     const { host, guest, gsock, hostIf, ifname } = ctx;
-    if (ctx.vlan !== undefined) {
-      throw new InputError(
-        `VLAN configuration currently unsupported for Linux bridge.`,
-        `${hostIf} would need bridge VLAN filtering; wire it without @${ctx.vlan}`,
-      );
-    }
+    const vid = ctx.vlan === undefined ? undefined : checkVlan(ctx.vlan);
     if (ctx.hostLink && !isBridge(ctx.hostLink)) throw new Error(`${hostIf} is not a bridge`);
     const names = hostEndName(ifname, guest.key, String(guest.pid ?? guest.key), ctx.local);
     const lif = names.name;
@@ -39,23 +35,7 @@ export const bridgeDriver: Driver = {
         existingHost.link === existingGuest.index &&
         bridge !== undefined &&
         existingHost.master === bridge.index;
-      if (!ours) {
-        const what = existingGuest.kind ? `a ${existingGuest.kind} interface` : 'an interface';
-        throw new ConflictError(
-          `${guestLabel} already exists (${what} not connected to ${hostIf} through ${lif})`,
-          `choose another name with -i, or remove it first with: pipework del ${guest.ref} -i ${ifname}`,
-        );
-      }
-      const state = inspectGuestInterface(gsock, existingGuest);
-      const diffs = describeDifferences(existingGuest, state, ctx);
-      if (diffs.length) {
-        throw new ConflictError(
-          `${guestLabel} is already wired to ${hostIf} but differs: ${diffs.join('; ')}`,
-          `remove it first with: pipework del ${guest.ref} -i ${ifname}`,
-        );
-      }
-      const rest = guestConfigSteps({ sock: gsock, label: guestLabel, index: () => existingGuest.index }, ctx.addresses, state);
-      return { kind: 'bridge', steps: rest, notes, hostIfname: lif, alreadyWired: rest.length === 0 };
+      return planForExisting(ctx, existingGuest, ours, { kind: 'bridge', via: `${hostIf} through ${lif}`, hostIfname: lif, notes });
     }
 
     if (existingHost) {
@@ -71,7 +51,8 @@ export const bridgeDriver: Driver = {
       });
     }
 
-    if (!bridge) steps.push(createBridgeStep(ctx, (b) => (bridge = b)));
+    if (!bridge) steps.push(createBridgeStep(ctx, (b) => (bridge = b), vid !== undefined));
+    else if (vid !== undefined && !vlanFilteringOf(bridge)) steps.push(vlanFilteringStep(ctx, bridge));
 
     let guestIndex = 0;
     steps.push({
@@ -97,6 +78,7 @@ export const bridgeDriver: Driver = {
         }
       },
     });
+    if (vid !== undefined) steps.push(accessPortStep(ctx, lif, vid));
     steps.push(...guestConfigSteps({ sock: gsock, label: guestLabel, index: () => guestIndex }, ctx.addresses));
     return { kind: 'bridge', steps, notes, hostIfname: lif, alreadyWired: false };
   },
@@ -106,19 +88,19 @@ export const bridgeDriver: Driver = {
  * Creates the bridge, up. Another process may create it at the same moment: EEXIST with a bridge
  * of that name is success, and then the bridge is not ours to remove on rollback.
  */
-function createBridgeStep(ctx: DriverContext, found: (b: Link) => void): Step {
+function createBridgeStep(ctx: DriverContext, found: (b: Link) => void, vlanFiltering: boolean): Step {
   const { host, hostIf } = ctx;
   let created = false;
   let index = 0;
   return {
-    what: `create bridge ${hostIf} (up)`,
+    what: `create bridge ${hostIf} (up${vlanFiltering ? ', VLAN filtering' : ''})`,
     where: 'host',
     apply: () => {
       try {
-        host.sock.request(createBridgeRequest({ name: hostIf, up: true, mtu: ctx.mtu }, `creating bridge ${hostIf}`));
+        host.sock.request(createBridgeRequest({ name: hostIf, up: true, mtu: ctx.mtu, vlanFiltering: vlanFiltering || undefined }, `creating bridge ${hostIf}`));
         created = true;
       } catch (e) {
-        if (!isKernelError(e, 'EEXIST')) throw e;
+        if (!isKernelError(e, 'EEXIST')) throw explainNoVlanFiltering(e);
       }
       const b = getLink(host.sock, { name: hostIf });
       if (!b) throw new Error(`bridge ${hostIf} vanished right after it was created`);
@@ -131,6 +113,43 @@ function createBridgeStep(ctx: DriverContext, found: (b: Link) => void): Step {
       // Someone else may have attached to the bridge since we made it: leave it to them.
       if (listLinks(host.sock).some((l) => l.master === index)) return;
       host.sock.request(deleteLinkRequest(index, `removing bridge ${hostIf}`));
+    },
+  };
+}
+
+const explainNoVlanFiltering = (e: unknown) =>
+  isKernelError(e, 'EOPNOTSUPP') ? new KernelError(e.errno, `${e.operation}: this kernel's bridge lacks VLAN filtering (CONFIG_BRIDGE_VLAN_FILTERING)`, e.extack) : e;
+
+/** VLANs on a Linux bridge (which pipework refuses) need VLAN filtering on the bridge. */
+function vlanFilteringStep(ctx: DriverContext, bridge: Link): Step {
+  const { host, hostIf } = ctx;
+  return {
+    what: `turn on VLAN filtering on ${hostIf} (its other ports stay untagged members of VLAN 1)`,
+    where: 'host',
+    apply: () => {
+      try {
+        host.sock.request(setVlanFilteringRequest(bridge.index, true, `turning on VLAN filtering on ${hostIf}`));
+      } catch (e) {
+        throw explainNoVlanFiltering(e);
+      }
+    },
+    undo: () => void host.sock.request(setVlanFilteringRequest(bridge.index, false, `turning VLAN filtering off again on ${hostIf}`)),
+  };
+}
+
+/** The guest's port becomes an untagged access port of one VLAN, leaving the default VLAN 1. */
+function accessPortStep(ctx: DriverContext, lif: string, vid: number): Step {
+  const { host } = ctx;
+  return {
+    what: `make ${lif} an untagged access port of VLAN ${vid}`,
+    where: 'host',
+    apply: () => {
+      const port = getLink(host.sock, { name: lif });
+      if (!port) throw new Error(`${lif} is gone`);
+      host.sock.batchOrThrow([
+        portVlanRequest('add', port.index, vid, true, `adding VLAN ${vid} (PVID, untagged) to ${lif}`),
+        ...(vid === 1 ? [] : [portVlanRequest('delete', port.index, 1, false, `removing the default VLAN 1 from ${lif}`)]),
+      ]);
     },
   };
 }
