@@ -12,6 +12,7 @@ import type { Netns } from '../netns/netns.js';
 import { inNetns } from '../netns/enter.js';
 import { IFF_RUNNING, IFF_UP } from '../netlink/constants.js';
 import { NetlinkSocket } from '../netlink/session.js';
+import { listAddresses } from '../ops/address.js';
 import { getLink, setLinkRequest } from '../ops/link.js';
 import { equalBytes, formatIp, parseIpv4, parseMac } from '../util/ip.js';
 import { InputError } from '../util/errors.js';
@@ -19,7 +20,7 @@ import { applySteps, type ApplyContext, type ResolvConfTarget, resolvConfPath, u
 import { diffPlans, type Lease, leaseFromAck, leasePlan, type LeaseStep, leaseTimes } from './lease.js';
 import { BOOTREQUEST, chaddrOf, type DhcpMessage, messageTypeName, MessageType, newMessage, Option } from './message.js';
 import { DhcpPacketSocket, DhcpUdpSocket } from './packet.js';
-import { processStartTime, readLeaseFile, removeEmptyDirs, removeKeeperFiles, removeLeaseFile, writeKeeperFiles, writeLeaseFile } from './rundir.js';
+import { processStartTime, readLeaseFile, registerLocalKeeper, removeEmptyDirs, removeKeeperFiles, removeLeaseFile, writeKeeperFiles, writeLeaseFile } from './rundir.js';
 
 export interface DhcpClientOptions {
   /** the guest's network namespace */
@@ -421,6 +422,19 @@ class ClientCore {
     if (this.opts.runDir) writeLeaseFile(this.opts.runDir, lease);
   }
 
+  /** Does the interface carry this address now? */
+  hasAddress(address: string, prefix: number): boolean {
+    return listAddresses(this.sock, { index: this.ifindex, family: 4 }, ` ${this.where}`).some(
+      (a) => formatIp(a.local) === address && a.prefix === prefix,
+    );
+  }
+
+  /** Takes a recorded lease as the one in force (its address and routes as applied by us). */
+  adopt(lease: Lease): void {
+    this.lease = lease;
+    this.applied = leasePlan(lease, { applyMtu: false, applyRoutes: this.opts.applyRoutes });
+  }
+
   /** Removes the applied lease from the interface. */
   uninstall(): void {
     if (this.applied.length && this.nl) undoSteps(this.applyContext(), this.applied);
@@ -485,6 +499,32 @@ export async function obtainLease(opts: DhcpClientOptions): Promise<Lease> {
   }
 }
 
+/**
+ * For `pipework del` after a one-shot lease: sends a DHCPRELEASE for the lease recorded in
+ * runDir (if the interface still has that address), removes the address and the lease's routes,
+ * and removes lease.json. Returns the released lease, or undefined when there was none to release.
+ * Stop a keeper first (stopDhcpClient): a keeper releases its own lease.
+ */
+export async function releaseRecordedLease(opts: Pick<DhcpClientOptions, 'netns' | 'ifname' | 'runDir' | 'guestLabel' | 'log'> & { runDir: string }): Promise<Lease | undefined> {
+  const recorded = readLeaseFile(opts.runDir);
+  if (!recorded || recorded.ifname !== opts.ifname) return undefined;
+  const core = new ClientCore({ ...opts, timeoutMs: 1000 });
+  try {
+    core.prepare();
+    if (!core.hasAddress(recorded.address, recorded.prefix)) {
+      removeLeaseFile(opts.runDir);
+      return undefined;
+    }
+    core.adopt(recorded);
+    core.release();
+    core.uninstall();
+    return recorded;
+  } finally {
+    await core.close();
+    removeEmptyDirs(opts.runDir);
+  }
+}
+
 export type KeeperState = 'idle' | 'init' | 'bound' | 'renewing' | 'rebinding' | 'stopping' | 'stopped';
 
 export interface DhcpKeeperOptions extends DhcpClientOptions {
@@ -516,6 +556,7 @@ export class DhcpKeeper extends EventEmitter {
   private loopDone: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private starting: Promise<Lease> | undefined;
+  private unregister: (() => void) | undefined;
   private readonly pidStart: string | undefined;
 
   constructor(opts: DhcpKeeperOptions) {
@@ -555,7 +596,10 @@ export class DhcpKeeper extends EventEmitter {
     const core = this.core;
     try {
       core.prepare();
-      if (this.opts.runDir) writeKeeperFiles(this.opts.runDir, { ifname: this.opts.ifname, guest: this.opts.guestLabel ?? this.opts.netns.label });
+      if (this.opts.runDir) {
+        writeKeeperFiles(this.opts.runDir, { ifname: this.opts.ifname, guest: this.opts.guestLabel ?? this.opts.netns.label });
+        this.unregister = registerLocalKeeper(this.opts.runDir, () => this.stop());
+      }
       const deadline = Date.now() + core.timeout;
       await core.waitRunning(deadline);
       const lease = await core.acquire(deadline, core.requestHint());
@@ -568,6 +612,7 @@ export class DhcpKeeper extends EventEmitter {
         removeKeeperFiles(this.opts.runDir);
         removeEmptyDirs(this.opts.runDir);
       }
+      this.unregister?.();
       this._state = 'stopped';
       throw e;
     }
@@ -707,6 +752,7 @@ export class DhcpKeeper extends EventEmitter {
       removeKeeperFiles(this.opts.runDir);
       removeEmptyDirs(this.opts.runDir);
     }
+    this.unregister?.();
     this._state = 'stopped';
     this.emit('stopped');
   }

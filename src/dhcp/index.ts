@@ -1,6 +1,6 @@
 // The built-in DHCPv4 client: what the CLI and other library users need.
 export {
-  DhcpKeeper, DhcpStoppedError, DhcpTimeoutError, obtainLease, runDhcpKeeper,
+  DhcpKeeper, DhcpStoppedError, DhcpTimeoutError, obtainLease, releaseRecordedLease, runDhcpKeeper,
   type DhcpClientOptions, type DhcpKeeperOptions, type KeeperState,
 } from './client.js';
 export { resolvConfPath, writeResolvConf, type ResolvConfTarget } from './apply.js';

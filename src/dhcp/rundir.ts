@@ -129,6 +129,17 @@ export interface StopResult {
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** Keepers running in this process, by run directory: stopped directly, not by a signal to ourselves. */
+const localKeepers = new Map<string, () => Promise<void>>();
+
+export function registerLocalKeeper(runDir: string, stop: () => Promise<void>): () => void {
+  const key = path.resolve(runDir);
+  localKeepers.set(key, stop);
+  return () => {
+    if (localKeepers.get(key) === stop) localKeepers.delete(key);
+  };
+}
+
 /**
  * Stops the keeper of a run directory: SIGTERM to its PID (sending a signal is not spawning
  * anything), then waits up to timeoutMs for it to release the lease (it removes its pid file)
@@ -139,7 +150,10 @@ export async function stopDhcpClient(runDir: string, opts: { timeoutMs?: number 
   const lease = readLeaseFile(runDir);
   const rec = readKeeper(runDir);
   const result: StopResult = { signalled: false, stopped: true, lease, pid: rec?.pid };
-  if (rec && rec.pid !== process.pid && keeperAlive(rec)) {
+  const local = localKeepers.get(path.resolve(runDir));
+  if (local) {
+    await local();
+  } else if (rec && rec.pid !== process.pid && keeperAlive(rec)) {
     try {
       process.kill(rec.pid, 'SIGTERM');
       result.signalled = true;
