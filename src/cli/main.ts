@@ -4,7 +4,9 @@ import { KernelError } from '../netlink/errors.js';
 import { ConflictError, InputError } from '../util/errors.js';
 import { formatIp } from '../util/ip.js';
 import { Pipework, type WireResult } from '../wire/pipework.js';
+import type { WiredInterface } from '../wire/inventory.js';
 import { StepFailedError } from '../wire/plan.js';
+import { waitForInterface, WaitTimeoutError } from '../wire/wait.js';
 import { type Command, type GlobalOptions, parseArgs, USAGE, UsageError } from './parse.js';
 
 export const EXIT_OK = 0;
@@ -70,6 +72,15 @@ async function run(command: Command, global: GlobalOptions, io: Io): Promise<num
         for (const n of result.notes) if (!global.json) io.err(`pipework: ${n}\n`);
         return EXIT_OK;
       });
+    case 'ls':
+      return withSession(global, async (pw) => {
+        const wired = await pw.list(command.guest);
+        io.out(global.json ? JSON.stringify(wired, null, 2) + '\n' : formatTable(wired));
+        return EXIT_OK;
+      });
+    case 'wait':
+      await waitForInterface(command.ifname, command.timeout);
+      return EXIT_OK;
     default:
       throw new InputError(`"${command.verb}" is not supported yet`);
   }
@@ -111,10 +122,26 @@ function printWire(r: WireResult, global: GlobalOptions, io: Io): void {
   if (global.verbose) for (const s of r.steps) io.out(`${s}\n`);
 }
 
+function formatTable(rows: WiredInterface[]): string {
+  if (!rows.length) return '';
+  const header = ['GUEST', 'IFNAME', 'KIND', 'HOST SIDE', 'ADDRESSES', 'MAC', 'STATE'];
+  const lines = rows.map((r) => [
+    r.guest,
+    r.ifname,
+    r.kind,
+    `${r.hostIfname ?? '-'}${r.bridge ? ` on ${r.bridge}` : ''}${r.vlan !== undefined ? ` vlan ${r.vlan}` : ''}`,
+    r.addresses.join(',') || '-',
+    r.mac ?? '-',
+    r.up ? (r.carrier ? 'up' : 'no-carrier') : 'down',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+  return [header, ...lines].map((l) => l.map((c, i) => (i === l.length - 1 ? c : c.padEnd(widths[i]))).join('  ') + '\n').join('');
+}
+
 function fail(io: Io, e: unknown): number {
-  const err = e instanceof StepFailedError ? e : e;
+  const err = e;
   let message: string;
-  if (err instanceof InputError || err instanceof ConflictError || err instanceof KernelError || err instanceof StepFailedError) {
+  if (err instanceof InputError || err instanceof ConflictError || err instanceof KernelError || err instanceof StepFailedError || err instanceof WaitTimeoutError) {
     message = err.message;
   } else if (err instanceof Error) {
     message = process.env.PIPEWORK_DEBUG ? (err.stack ?? err.message) : err.message;

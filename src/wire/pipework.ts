@@ -12,6 +12,7 @@ import type { DriverPlan, HostSide } from './driver.js';
 import { homeNameOf } from './drivers/direct.js';
 import { linkByMac, selectDriver } from './drivers/index.js';
 import { ipoibDriver } from './drivers/ipoib.js';
+import { candidateGuests, inventoryOf, type WiredInterface } from './inventory.js';
 import { applySteps, type Step, type StepHooks } from './plan.js';
 import { checkIfname, checkMtu, DEFAULT_IFNAME, formatAddresses, parseAddresses, resolveMac, type AddressWithGateway, type WiringSpec } from './spec.js';
 
@@ -137,6 +138,32 @@ export class Pipework {
       gsock.close();
       guest.netns.close();
     }
+  }
+
+  /**
+   * What is wired: for one guest, or for every namespace on the machine that has an interface
+   * whose other side is in this session's host namespace.
+   */
+  async list(guestRef?: string): Promise<WiredInterface[]> {
+    if (guestRef !== undefined) {
+      const guest = await this.guest(guestRef);
+      try {
+        return inventoryOf(this.host, guest.netns, guest.netns.label);
+      } finally {
+        guest.netns.close();
+      }
+    }
+    const out: WiredInterface[] = [];
+    for (const { ns, label } of await candidateGuests(this.host.netns.inode)) {
+      try {
+        out.push(...inventoryOf(this.host, ns, label));
+      } catch {
+        // a namespace that vanished while we looked has nothing wired any more
+      } finally {
+        ns.close();
+      }
+    }
+    return out;
   }
 
   /** The host end of a guest's veth, if it lives in this session's host namespace. */

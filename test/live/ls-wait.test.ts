@@ -1,0 +1,81 @@
+// `pipework ls` (what is wired, read back from the kernel) and `pipework --wait` (inside the guest,
+// returns when the interface is ready).
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { Pipework } from '../../src/index.js';
+import { createNetns, ipn, run } from '../helpers/netns.js';
+
+const BIN = new URL('../../bin/pipework.js', import.meta.url).pathname;
+
+function cli(args: string[], prefix: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string; endedAt: number }> {
+  return new Promise((resolve, reject) => {
+    const argv = [...prefix, process.execPath, BIN, ...args];
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, endedAt: Date.now() }));
+  });
+}
+
+test('ls finds what is wired from the kernel alone: veth on a bridge, macvlan on a NIC', async (t) => {
+  const host = createNetns(t, 'h');
+  const lan = createNetns(t, 'lan');
+  const a = createNetns(t, 'a');
+  const b = createNetns(t, 'b');
+  const other = createNetns(t, 'other');
+  run('ip', ['-n', host, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'wire0', 'netns', lan]);
+  ipn(host, 'link', 'set', 'eth0', 'up');
+  // An interface in a guest that is not connected to our host: not listed.
+  ipn(other, 'link', 'add', 'x0', 'type', 'veth', 'peer', 'name', 'x1');
+  const pw = new Pipework({ hostNetns: host });
+  t.teardown(() => pw.close());
+  const ra = await pw.wire({ host: 'br1', guest: a, addresses: '10.70.0.2/24,fd70::2/64', mac: '02:00:00:70:00:02' });
+  await pw.wire({ host: 'eth0', guest: b, ifname: 'eth5', addresses: '10.71.0.2/24' });
+
+  const one = await cli(['--host-netns', host, 'ls', a, '--json']);
+  t.is(one.code, 0, one.stderr);
+  t.like(JSON.parse(one.stdout), [
+    { guest: `netns ${a}`, ifname: 'eth1', kind: 'veth', hostIfname: ra.hostIfname, bridge: 'br1', mac: '02:00:00:70:00:02', up: true, addresses: ['10.70.0.2/24', 'fd70::2/64'] },
+  ]);
+
+  const all = await cli(['--host-netns', host, 'ls', '--json']);
+  t.is(all.code, 0, all.stderr);
+  const rows = JSON.parse(all.stdout) as { guest: string; ifname: string; kind: string; hostIfname?: string }[];
+  t.deepEqual(
+    rows.map((r) => [r.guest, r.ifname, r.kind, r.hostIfname]).sort(),
+    [
+      [`netns ${a}`, 'eth1', 'veth', ra.hostIfname],
+      [`netns ${b}`, 'eth5', 'macvlan', 'eth0'],
+    ].sort(),
+  );
+  const text = await cli(['--host-netns', host, 'ls']);
+  t.regex(text.stdout, /^GUEST\s+IFNAME\s+KIND\s+HOST SIDE/);
+  t.regex(text.stdout, new RegExp(`${ra.hostIfname} on br1`));
+});
+
+test('--wait returns once another process has wired the interface (up, carrier, address)', async (t) => {
+  const host = createNetns(t, 'h');
+  const g = createNetns(t, 'g');
+  const waiter = cli(['--wait', '-i', 'eth1', '--timeout', '20'], ['ip', 'netns', 'exec', g]);
+  await new Promise((r) => setTimeout(r, 700));
+  const pw = new Pipework({ hostNetns: host });
+  t.teardown(() => pw.close());
+  const wiredAt = Date.now();
+  await pw.wire({ host: 'br1', guest: g, addresses: '10.72.0.2/24' });
+  const r = await waiter;
+  t.is(r.code, 0, r.stderr);
+  t.true(r.endedAt >= wiredAt, 'the waiter ended after the wiring');
+});
+
+test('--wait --timeout gives up with a message and exit 1', async (t) => {
+  const g = createNetns(t, 'g');
+  ipn(g, 'link', 'add', 'eth7', 'type', 'veth', 'peer', 'name', 'eth8');
+  const r = await cli(['--wait', '-i', 'eth7', '--timeout', '1'], ['ip', 'netns', 'exec', g]);
+  t.is(r.code, 1);
+  t.regex(r.stderr, /eth7 was not ready after 1 s \(it is down\)/);
+  const r2 = await cli(['--wait', '-i', 'eth9', '--timeout', '0.5'], ['ip', 'netns', 'exec', g]);
+  t.regex(r2.stderr, /eth9 was not ready after 0\.5 s \(it is not there\)/);
+});
