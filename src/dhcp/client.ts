@@ -15,12 +15,12 @@ import { NetlinkSocket } from '../netlink/session.js';
 import { listAddresses } from '../ops/address.js';
 import { getLink, setLinkRequest } from '../ops/link.js';
 import { equalBytes, formatIp, parseIpv4, parseMac } from '../util/ip.js';
-import { InputError } from '../util/errors.js';
+import { ConflictError, InputError } from '../util/errors.js';
 import { applySteps, type ApplyContext, type ResolvConfTarget, resolvConfPath, undoSteps, writeResolvConf } from './apply.js';
 import { diffPlans, type Lease, leaseFromAck, leasePlan, type LeaseStep, leaseTimes } from './lease.js';
 import { BOOTREQUEST, chaddrOf, type DhcpMessage, messageTypeName, MessageType, newMessage, Option } from './message.js';
 import { DhcpPacketSocket, DhcpUdpSocket } from './packet.js';
-import { processStartTime, readLeaseFile, registerLocalKeeper, removeEmptyDirs, removeKeeperFiles, removeLeaseFile, writeKeeperFiles, writeLeaseFile } from './rundir.js';
+import { keeperAlive, processStartTime, readKeeper, readLeaseFile, registerLocalKeeper, removeEmptyDirs, removeKeeperFiles, removeLeaseFile, writeKeeperFiles, writeLeaseFile } from './rundir.js';
 
 export interface DhcpClientOptions {
   /** the guest's network namespace */
@@ -422,6 +422,16 @@ class ClientCore {
     if (this.opts.runDir) writeLeaseFile(this.opts.runDir, lease);
   }
 
+  /** Is the interface still there (a deleted veth or a torn-down guest takes it away)? */
+  linkExists(): boolean {
+    if (!this.nl) return false;
+    try {
+      return getLink(this.nl, { index: this.ifindex }, ` ${this.where}`) !== undefined;
+    } catch {
+      return true; // a netlink hiccup is no reason to give up a lease
+    }
+  }
+
   /** Does the interface carry this address now? */
   hasAddress(address: string, prefix: number): boolean {
     return listAddresses(this.sock, { index: this.ifindex, family: 4 }, ` ${this.where}`).some(
@@ -594,6 +604,16 @@ export class DhcpKeeper extends EventEmitter {
   private async doStart(): Promise<Lease> {
     this._state = 'init';
     const core = this.core;
+    if (this.opts.runDir) {
+      const other = readKeeper(this.opts.runDir);
+      if (other && other.pid !== process.pid && keeperAlive(other)) {
+        this._state = 'stopped';
+        throw new ConflictError(
+          `a DHCP client (pid ${other.pid}) already keeps the lease of ${this.opts.ifname} ${this.core.where}`,
+          `stop it first (pipework del, or kill ${other.pid})`,
+        );
+      }
+    }
     try {
       core.prepare();
       if (this.opts.runDir) {
@@ -645,7 +665,7 @@ export class DhcpKeeper extends EventEmitter {
       });
       this.wake = undefined;
       if (!this.core.stopped && !this.guestAlive()) {
-        this.emit('log', `the guest is gone; releasing ${this.opts.ifname}`);
+        this.emit('log', `the guest or its interface ${this.opts.ifname} is gone; stopping`);
         void this.stop();
         return false;
       }
@@ -658,7 +678,7 @@ export class DhcpKeeper extends EventEmitter {
       const now = processStartTime(this.opts.watchPid);
       if (now === undefined || (this.pidStart !== undefined && now !== this.pidStart)) return false;
     }
-    return true;
+    return this.core.linkExists();
   }
 
   private async loop(): Promise<void> {

@@ -14,7 +14,7 @@ import { DhcpKeeper, DhcpTimeoutError, obtainLease, releaseRecordedLease } from 
 import type { Lease } from '../../src/dhcp/lease.js';
 import { dhcpRunDir, stopDhcpClient } from '../../src/dhcp/rundir.js';
 import { Netns } from '../../src/netns/netns.js';
-import { InputError } from '../../src/util/errors.js';
+import { ConflictError, InputError } from '../../src/util/errors.js';
 import { createNetns, ipj, ipn, run } from '../helpers/netns.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -378,6 +378,34 @@ test('pipework del: a one-shot lease recorded in the run directory is released; 
   await until('the second DHCPRELEASE', () => srv.log().includes(`DHCPRELEASE(br-dh) ${kept.address}`) && !srv.leases().includes(kept.address), 3000);
   t.deepEqual(v4addrs(topo.cli), []);
   t.false(fs.existsSync(runDir));
+});
+
+test('keep mode: a second keeper for the same interface is refused; a keeper whose interface is deleted stops', async (t) => {
+  const topo = topology(t, 'gone');
+  await dnsmasq(t, topo);
+  const runDir = dhcpRunDir('netns-' + topo.cli, 'eth1', path.join(topo.dir, 'run'));
+  // another live process recorded as the keeper
+  const other = spawn('sleep', ['60'], { stdio: 'ignore' });
+  t.teardown(() => other.kill('SIGKILL'));
+  fs.mkdirSync(runDir, { recursive: true });
+  fs.writeFileSync(path.join(runDir, 'pid'), `${other.pid}\n`);
+  fs.writeFileSync(path.join(runDir, 'lease.json'), '{}');
+  const second = new DhcpKeeper({ netns: topo.ns, ifname: 'eth1', timeoutMs: 5000, runDir });
+  await t.throwsAsync(second.start(), { instanceOf: ConflictError, message: new RegExp(`pid ${other.pid}\\) already keeps the lease of eth1`) });
+  t.is(fs.readFileSync(path.join(runDir, 'pid'), 'utf8'), `${other.pid}\n`, "the other keeper's files are left alone");
+  t.true(fs.existsSync(path.join(runDir, 'lease.json')));
+  t.deepEqual(v4addrs(topo.cli), [], 'and nothing was configured');
+  other.kill('SIGKILL');
+  await until('the stand-in to exit', () => other.exitCode !== null || other.signalCode !== null);
+
+  // the recorded keeper is dead now: a new one takes over
+  const keeper = new DhcpKeeper({ netns: topo.ns, ifname: 'eth1', timeoutMs: 10_000, runDir, checkIntervalMs: 100 });
+  t.teardown(() => keeper.stop());
+  await keeper.start();
+  t.is(fs.readFileSync(path.join(runDir, 'pid'), 'utf8'), `${process.pid}\n`);
+  ipn(topo.cli, 'link', 'del', 'eth1');
+  await until('the keeper to notice and stop', () => keeper.state === 'stopped', 3000);
+  t.false(fs.existsSync(runDir), 'run files removed');
 });
 
 test('isc-dhcp-server: lease obtained and applied; release frees it', async (t) => {
