@@ -1,4 +1,17 @@
-// The built-in DHCPv4 client: what the CLI and other library users need.
+// The built-in DHCPv4 client: what the CLI and other library users need. It speaks DHCP itself
+// from inside the guest's network namespace (AF_PACKET socket bound to the interface) and applies
+// the lease through rtnetlink: no udhcpc, dhclient or ip process is ever started.
+//
+//   one-shot  (`dhcp`, `udhcpc`, `dhclient`, `dhcpcd`):
+//       const lease = await obtainLease({ netns, ifname, hostname, timeoutMs, resolvConf, runDir });
+//       // then say that the lease will not be renewed
+//   keep      (`dhcp:-f`, `udhcpc-f`, `dhclient-f`, `--keep`): in the foreground until SIGTERM:
+//       await runDhcpKeeper({ ...same, watchPid: containerPid }, (lease) => print(lease));
+//   pipework del:
+//       await stopDhcpClient(runDir);                       // a keeper releases and exits
+//       await releaseRecordedLease({ netns, ifname, runDir }); // a one-shot lease is released
+//   run directory: dhcpRunDir(guestKey('docker', id), ifname) = /run/pipework/dhcp/docker-<id>/<ifname>
+//   words after "dhcp:": interpretClientWords(words, 'udhcpc') -> { keep, options }
 export {
   DhcpKeeper, DhcpStoppedError, DhcpTimeoutError, obtainLease, releaseRecordedLease, runDhcpKeeper,
   type DhcpClientOptions, type DhcpKeeperOptions, type KeeperState,
