@@ -6,6 +6,7 @@
 // `ip netns exec NS`, where NS is a namespace this module created.
 import test, { type ExecutionContext } from 'ava';
 import { execFileSync } from 'node:child_process';
+import * as os from 'node:os';
 
 // ---------------------------------------------------------------------------------------------
 // Running commands
@@ -156,10 +157,12 @@ function listNetns(): { name: string }[] {
 // The safety net: whatever a crashing test leaves behind is deleted when the test file ends.
 test.after.always('test helpers: delete leftover namespaces', () => cleanupAllNetns());
 process.on('exit', () => cleanupAllNetns());
+// ava stops a worker with SIGTERM (on a timeout, for one). Dying of the signal would skip the
+// 'exit' listeners (this one and the other fixtures'), so exit normally with the signal's status.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => {
-    cleanupAllNetns();
-    process.kill(process.pid, signal);
+    process.stderr.write(`test helpers: ${signal}, cleaning up\n`);
+    process.exit(128 + os.constants.signals[signal]);
   });
 }
 
