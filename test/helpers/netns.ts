@@ -138,7 +138,7 @@ export function reapStaleNetns(): string[] {
   for (const { name } of listNetns()) {
     const m = /^pwt-(\d+)-\d+/.exec(name);
     if (!m || Number(m[1]) === process.pid) continue;
-    if (succeeds('kill', ['-0', m[1]])) continue;
+    if (processExists(Number(m[1]))) continue;
     try {
       run('ip', ['netns', 'delete', name]);
       reaped.push(name);
@@ -147,6 +147,15 @@ export function reapStaleNetns(): string[] {
     }
   }
   return reaped;
+}
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function listNetns(): { name: string }[] {
@@ -229,7 +238,7 @@ export interface Snapshot {
 }
 
 const CARRIER_FLAGS = new Set(['LOWER_UP', 'NO-CARRIER', 'M-DOWN', 'DORMANT', 'ECHO']);
-const VOLATILE_INFO = /timer|^state$|^root_port$|^designated_|^topology_change|^tcn$|^gc$|^hello$/;
+const VOLATILE_INFO = /timer|^state$|^root_port$|^designated_|^topology_change/;
 const ADDR_TRANSIENT = new Set(['tentative', 'optimistic', 'valid_life_time', 'preferred_life_time']);
 
 function clean(o: Json | undefined, drop: RegExp): Json | undefined {
