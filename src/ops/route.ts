@@ -1,7 +1,7 @@
 // Routes: the full RTM_*ROUTE vocabulary the CLI's `route` command and the wiring need.
 import {
   NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, RTAX_MTU, RTA_DST, RTA_GATEWAY, RTA_METRICS, RTA_OIF, RTA_PREFSRC,
-  RTA_PRIORITY, RTA_SRC, RTA_TABLE, RTM_DELROUTE, RTM_GETROUTE, RTM_NEWROUTE, RTNH_F_ONLINK, RTN_LOCAL, RTN_UNICAST,
+  RTA_IIF, RTA_MARK, RTA_PRIORITY, RTA_SRC, RTA_TABLE, RTM_DELROUTE, RTM_GETROUTE, RTM_NEWROUTE, RTNH_F_ONLINK, RTN_ANYCAST, RTN_BROADCAST, RTN_LOCAL, RTN_MULTICAST, RTN_UNICAST,
   RTPROT_BOOT, RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN, RT_TABLE_UNSPEC,
 } from '../netlink/constants.js';
 import { familyToAf } from '../netlink/rtnl/address.js';
@@ -30,20 +30,26 @@ export interface RouteSpec {
   mtu?: number;
 }
 
-export type RouteOp = 'add' | 'replace' | 'append' | 'delete';
+/** change: replace an existing route only; prepend: create, before existing routes of the same key. */
+export type RouteOp = 'add' | 'replace' | 'append' | 'delete' | 'change' | 'prepend';
 
 const opFlags: Record<RouteOp, number> = {
   add: NLM_F_CREATE | NLM_F_EXCL,
   replace: NLM_F_CREATE | NLM_F_REPLACE,
   append: NLM_F_CREATE | NLM_F_APPEND,
   delete: 0,
+  change: NLM_F_REPLACE,
+  prepend: NLM_F_CREATE,
 };
 
-/** The scope iproute2 would pick: host for local routes, link for gateway-less unicast routes. */
+/** The scope iproute2 would pick (IPv4): host for local routes, link for broadcast/anycast/multicast and gateway-less unicast routes. */
 function defaultScope(op: RouteOp, spec: RouteSpec): number {
   if (op === 'delete') return RT_SCOPE_NOWHERE;
+  // IPv6 routes have no scope (the kernel ignores the field); iproute2 sends universe.
+  if (spec.family === 6) return RT_SCOPE_UNIVERSE;
   const type = spec.type ?? RTN_UNICAST;
   if (type === RTN_LOCAL) return RT_SCOPE_HOST;
+  if (type === RTN_BROADCAST || type === RTN_ANYCAST || type === RTN_MULTICAST) return RT_SCOPE_LINK;
   if (type === RTN_UNICAST && !spec.gateway && spec.oif !== undefined) return RT_SCOPE_LINK;
   return RT_SCOPE_UNIVERSE;
 }
@@ -88,4 +94,30 @@ export function listRoutes(sock: NetlinkSocket, filter: { family: Family; table?
 /** The default routes (0/0) of the main table. */
 export function defaultRoutes(sock: NetlinkSocket, family: Family, where = ''): Route[] {
   return listRoutes(sock, { family, table: RT_TABLE_MAIN }, where).filter((r) => r.dstLen === 0 && r.type === RTN_UNICAST);
+}
+
+/** What `ip route get` asks: the route the kernel would use for a packet to `to`. */
+export interface RouteQuery {
+  family: Family;
+  to: Uint8Array;
+  from?: Uint8Array;
+  /** as if received on this interface (ifindex) */
+  iif?: number;
+  /** as if sent out of this interface (ifindex) */
+  oif?: number;
+  mark?: number;
+}
+
+const RTM_F_LOOKUP_TABLE = 0x1000;
+
+/** RTM_GETROUTE for one destination; the reply is one RTM_NEWROUTE (decode it with decodeRoute). */
+export function routeGetRequest(q: RouteQuery, what: string): Request {
+  const full = q.family === 4 ? 32 : 128;
+  const w = rtmsg({ af: familyToAf(q.family), dstLen: full, srcLen: q.from ? full : 0, flags: RTM_F_LOOKUP_TABLE });
+  w.attr(RTA_DST, q.to);
+  if (q.from) w.attr(RTA_SRC, q.from);
+  if (q.iif !== undefined) w.attrU32(RTA_IIF, q.iif);
+  if (q.oif !== undefined) w.attrU32(RTA_OIF, q.oif);
+  if (q.mark !== undefined) w.attrU32(RTA_MARK, q.mark);
+  return { type: RTM_GETROUTE, message: w.finish(), what };
 }

@@ -1,0 +1,477 @@
+// `ip route` argv (what follows `ip route`, as `pipework route <guest> ...` passes it) -> a typed command.
+// The grammar is iproute2's, for the part of it pipework users need: add/delete/replace/append/change/
+// prepend with to/via/dev/src/from/metric/table/proto/scope/onlink/mtu and the route type prefixes;
+// show/flush with their selectors; get. Anything else is an InputError that names the word and says
+// what is supported. `dev NAME` stays a name here: it is resolved in the guest's namespace later.
+import type { RouteOp, RouteSpec } from '../ops/route.js';
+import { InputError } from '../util/errors.js';
+import { type Cidr, type Family, type IpAddress, networkOf, equalBytes, formatIp, parseIp } from '../util/ip.js';
+import { matchVerb, parseUint, Tokens } from './common.js';
+import { parseProtocol, parseScope, parseTable, ROUTE_TYPES } from './names.js';
+
+const TOOL = 'ip route';
+
+export interface RouteModifyCommand {
+  kind: 'modify';
+  op: RouteOp;
+  /** everything but oif, which comes from `dev` once resolved in the guest */
+  spec: RouteSpec;
+  dev?: string;
+  json: boolean;
+}
+
+export type PrefixMatch = 'exact' | 'root' | 'match';
+
+export interface RouteSelector {
+  /** main unless given; 'all' for every table */
+  table: number | 'all';
+  dev?: string;
+  protocol?: number;
+  scope?: number;
+  type?: number;
+  metric?: number;
+  /** destination selector: exact prefix (default), root (this prefix or longer), match (covering) */
+  to?: { mode: PrefixMatch; cidr: Cidr };
+  /** source-prefix selector (RTA_SRC) */
+  from?: { mode: PrefixMatch; cidr: Cidr };
+  via?: IpAddress;
+  /** preferred source address (RTA_PREFSRC) */
+  src?: IpAddress;
+}
+
+export interface RouteListCommand {
+  kind: 'show' | 'flush';
+  /** the families to list: [4] unless -6 was given or `table all` without a family */
+  families: Family[];
+  selector: RouteSelector;
+  json: boolean;
+}
+
+export interface RouteGetCommand {
+  kind: 'get';
+  family: Family;
+  to: IpAddress;
+  from?: IpAddress;
+  iif?: string;
+  dev?: string;
+  mark?: number;
+  json: boolean;
+}
+
+export type RouteCommand = RouteModifyCommand | RouteListCommand | RouteGetCommand;
+
+type Verb = RouteOp | 'show' | 'flush' | 'get';
+
+// iproute2's order: a prefix ("a", "del", "sh") means the first verb here that starts with it.
+const VERBS: readonly (readonly [string, Verb])[] = [
+  ['add', 'add'],
+  ['change', 'change'],
+  ['chg', 'change'],
+  ['replace', 'replace'],
+  ['prepend', 'prepend'],
+  ['append', 'append'],
+  ['delete', 'delete'],
+  ['list', 'show'],
+  ['show', 'show'],
+  ['lst', 'show'],
+  ['get', 'get'],
+  ['flush', 'flush'],
+];
+
+const OTHER_VERBS = ['test', 'save', 'restore', 'showdump', 'monitor'];
+
+/** iproute2 route keywords this grammar knows and refuses, so that the message says "not supported". */
+const UNSUPPORTED_MODIFY = new Set([
+  'nexthop', 'nhid', 'encap', 'realm', 'realms', 'tos', 'dsfield', 'advmss', 'rtt', 'rttvar', 'reordering',
+  'window', 'cwnd', 'initcwnd', 'initrwnd', 'features', 'quickack', 'congctl', 'pref', 'expires', 'ssthresh',
+  'hoplimit', 'fastopen_no_cookie', 'ttl-propagate', 'as', 'mpath', 'equalize', 'weight', 'rto_min', 'vrf',
+  'mark', 'iif', 'ipproto', 'sport', 'dport', 'uid', 'fibmatch', 'connected', 'nh',
+]);
+
+const MODIFY_HELP =
+  'supported: [to] [TYPE] PREFIX|default, via ADDR, dev NAME, src ADDR, from PREFIX, metric N, table ID, proto P, scope S, onlink, mtu N; TYPE is one of unicast, local, blackhole, unreachable, prohibit, throw, broadcast, anycast, multicast';
+const SELECT_HELP =
+  'supported selectors: [to] [root|match|exact] PREFIX, table ID|all, dev NAME, proto P, scope S, type TYPE, metric N, via ADDR, src ADDR, from PREFIX';
+
+/** Tracks the address family of a command: fixed by -4/-6, else by the first address. */
+class FamilyTracker {
+  readonly explicit: boolean;
+  constructor(public family?: Family) {
+    this.explicit = family !== undefined;
+  }
+  check(f: Family, text: string): void {
+    if (this.family === undefined) {
+      this.family = f;
+      return;
+    }
+    if (f !== this.family) {
+      const how = this.explicit ? `-${this.family}` : `an earlier IPv${this.family} address`;
+      throw new InputError(`${TOOL}: ${text} is an IPv${f} address but the command is IPv${this.family} (from ${how})`, 'use addresses of one family in one command');
+    }
+  }
+}
+
+function parseAddress(text: string, what: string, fam: FamilyTracker): IpAddress {
+  const ip = parseIp(text);
+  if (!ip) throw new InputError(`${TOOL}: ${what} "${text}" is not an IPv4 or IPv6 address`);
+  fam.check(ip.family, text);
+  return ip;
+}
+
+const ZERO_V4 = new Uint8Array(4);
+const ZERO_V6 = new Uint8Array(16);
+
+/**
+ * A destination/source prefix: "10.0.0.0/24", a host address ("10.0.0.5" = /32), or default/all/any
+ * (0/0 of the command's family, which may not be known yet: then undefined family bytes are filled later).
+ */
+function parsePrefix(text: string, what: string, fam: FamilyTracker): Cidr | 'default' {
+  if (text === 'default' || text === 'all' || text === 'any') return 'default';
+  const slash = text.indexOf('/');
+  const addrText = slash < 0 ? text : text.slice(0, slash);
+  const ip = parseIp(addrText);
+  if (!ip) throw new InputError(`${TOOL}: ${what} "${text}" is not a prefix`, 'write an address with an optional /length, e.g. 10.1.0.0/16, or default');
+  fam.check(ip.family, text);
+  const max = ip.family === 4 ? 32 : 128;
+  let prefix = max;
+  if (slash >= 0) {
+    const p = text.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(p) || Number(p) > max) throw new InputError(`${TOOL}: ${what} "${text}": prefix length "${p}" is not a number from 0 to ${max}`);
+    prefix = Number(p);
+  }
+  const cidr: Cidr = { ...ip, prefix };
+  const net = networkOf(cidr);
+  if (!equalBytes(net, ip.bytes)) {
+    throw new InputError(`${TOOL}: ${what} ${text} has host bits set`, `did you mean ${formatIp(net)}/${prefix}?`);
+  }
+  return cidr;
+}
+
+function defaultCidr(family: Family): Cidr {
+  return { family, bytes: (family === 4 ? ZERO_V4 : ZERO_V6).slice(), prefix: 0 };
+}
+
+function parseRouteType(word: string): number | undefined {
+  return Object.prototype.hasOwnProperty.call(ROUTE_TYPES, word) && word !== 'unspec' && word !== 'xresolve' && word !== 'nat' ? ROUTE_TYPES[word] : undefined;
+}
+
+function leadingOptions(tok: Tokens): { family?: Family; json: boolean } {
+  let family: Family | undefined;
+  let json = false;
+  for (;;) {
+    const w = tok.peek();
+    if (w === '-4') family = 4;
+    else if (w === '-6') family = 6;
+    else if (w === '-j' || w === '-json' || w === '--json') json = true;
+    else if (w === '-f' || w === '-family') {
+      tok.next();
+      const f = tok.value(w, 'inet|inet6');
+      if (f === 'inet') family = 4;
+      else if (f === 'inet6') family = 6;
+      else throw new InputError(`${TOOL}: family "${f}" is not supported`, 'use inet or inet6 (-4 or -6)');
+      continue;
+    } else if (w !== undefined && w.startsWith('-') && !/^-\d/.test(w)) {
+      throw new InputError(`${TOOL}: option "${w}" is not supported`, 'supported options in front: -4, -6, -j');
+    } else break;
+    tok.next();
+  }
+  return { family, json };
+}
+
+export function parseRoute(argv: readonly string[]): RouteCommand {
+  const tok = new Tokens(argv, TOOL);
+  const { family, json } = leadingOptions(tok);
+  const word = tok.next();
+  // `ip route` alone lists the main table.
+  if (word === undefined) return listCommand('show', new Tokens([], TOOL), family, json);
+  const verb = matchVerb(word, VERBS);
+  if (!verb) {
+    if (OTHER_VERBS.includes(word)) throw new InputError(`${TOOL}: "${word}" is not supported by pipework's native ip route`, 'supported: add, delete, replace, append, prepend, change, show, flush, get');
+    throw new InputError(`${TOOL}: unknown command "${word}"`, 'use add, delete, replace, append, prepend, change, show, flush or get');
+  }
+  if (verb === 'show' || verb === 'flush') return listCommand(verb, tok, family, json);
+  if (verb === 'get') return getCommand(tok, family, json);
+  return modifyCommand(verb, tok, family, json);
+}
+
+function modifyCommand(op: RouteOp, tok: Tokens, family: Family | undefined, json: boolean): RouteModifyCommand {
+  const fam = new FamilyTracker(family);
+  let dst: Cidr | 'default' | undefined;
+  let type: number | undefined;
+  let gateway: IpAddress | undefined;
+  let prefsrc: IpAddress | undefined;
+  let src: Cidr | 'default' | undefined;
+  let dev: string | undefined;
+  const spec: Partial<RouteSpec> = {};
+  const once = new Set<string>();
+  const single = (k: string) => {
+    if (once.has(k)) throw new InputError(`${TOOL}: "${k}" is given twice`, 'give each keyword once');
+    once.add(k);
+  };
+  const setDst = (text: string) => {
+    if (dst !== undefined) throw new InputError(`${TOOL}: two destinations ("${text}" after an earlier one)`, 'a route has one destination prefix');
+    dst = parsePrefix(text, 'destination', fam);
+  };
+
+  while (!tok.done) {
+    const w = tok.next()!;
+    switch (w) {
+      case 'to': {
+        let v = tok.value('to', '[TYPE] PREFIX');
+        const t = parseRouteType(v);
+        if (t !== undefined) {
+          if (type !== undefined) throw new InputError(`${TOOL}: two route types`, 'give one of unicast, local, blackhole, unreachable, prohibit, throw');
+          type = t;
+          v = tok.value(`to ${v}`, 'PREFIX');
+        }
+        setDst(v);
+        break;
+      }
+      case 'via': {
+        single('via');
+        let v = tok.value('via', 'ADDRESS');
+        if (v === 'inet' || v === 'inet6') {
+          const viaFamily = v === 'inet' ? 4 : 6;
+          v = tok.value(`via ${v}`, 'ADDRESS');
+          const ip = parseIp(v);
+          if (ip && ip.family !== viaFamily) throw new InputError(`${TOOL}: via ${viaFamily === 4 ? 'inet' : 'inet6'} ${v}: the address is IPv${ip.family}`);
+          if (ip && fam.family !== undefined && ip.family !== fam.family) {
+            throw new InputError(`${TOOL}: a gateway of another family (via ${viaFamily === 4 ? 'inet' : 'inet6'} ${v} for an IPv${fam.family} route) is not supported by pipework's native ip route`, 'use a gateway of the route\'s own family');
+          }
+        }
+        gateway = parseAddress(v, 'gateway', fam);
+        break;
+      }
+      case 'dev':
+      case 'oif':
+        single('dev');
+        dev = tok.value(w, 'NAME');
+        break;
+      case 'src':
+        single('src');
+        prefsrc = parseAddress(tok.value('src', 'ADDRESS'), 'source address', fam);
+        break;
+      case 'from':
+        single('from');
+        src = parsePrefix(tok.value('from', 'PREFIX'), 'source prefix', fam);
+        break;
+      case 'metric':
+      case 'preference':
+      case 'priority':
+        single('metric');
+        spec.metric = parseUint(tok.value(w, 'NUMBER'), TOOL, w);
+        break;
+      case 'table':
+        single('table');
+        spec.table = parseTable(tok.value('table', 'ID'), TOOL);
+        break;
+      case 'proto':
+      case 'protocol':
+        single('proto');
+        spec.protocol = parseProtocol(tok.value(w, 'PROTO'), TOOL);
+        break;
+      case 'scope':
+        single('scope');
+        spec.scope = parseScope(tok.value('scope', 'SCOPE'), TOOL);
+        break;
+      case 'onlink':
+        spec.onlink = true;
+        break;
+      case 'mtu': {
+        single('mtu');
+        const v = tok.value('mtu', 'NUMBER');
+        if (v === 'lock') throw new InputError(`${TOOL}: "mtu lock" is not supported by pipework's native ip route`, 'use mtu N without lock');
+        spec.mtu = parseUint(v, TOOL, 'mtu');
+        break;
+      }
+      default: {
+        if (UNSUPPORTED_MODIFY.has(w)) throw new InputError(`${TOOL}: "${w}" is not supported by pipework's native ip route`, MODIFY_HELP);
+        const t = parseRouteType(w);
+        if (t !== undefined) {
+          if (type !== undefined) throw new InputError(`${TOOL}: two route types ("${w}")`, 'give one route type');
+          type = t;
+          setDst(tok.value(w, 'PREFIX'));
+          break;
+        }
+        if (/^[0-9a-fA-F:.]+(\/\d+)?$/.test(w) && /[.:]/.test(w)) {
+          setDst(w);
+          break;
+        }
+        if (w === 'default' || w === 'all' || w === 'any') {
+          setDst(w);
+          break;
+        }
+        throw new InputError(`${TOOL}: unknown keyword "${w}"`, MODIFY_HELP);
+      }
+    }
+  }
+  if (dst === undefined) throw new InputError(`${TOOL} ${op}: no destination`, 'give a prefix (e.g. 10.1.0.0/16) or default');
+  const f: Family = fam.family ?? 4;
+  const out: RouteSpec = { ...spec, family: f };
+  if (dst !== 'default') out.dst = dst;
+  if (src !== undefined) out.src = src === 'default' ? defaultCidr(f) : src;
+  if (gateway) out.gateway = gateway.bytes;
+  if (prefsrc) out.prefsrc = prefsrc.bytes;
+  if (type !== undefined) out.type = type;
+  return { kind: 'modify', op, spec: out, dev, json };
+}
+
+function listCommand(verb: 'show' | 'flush', tok: Tokens, family: Family | undefined, json: boolean): RouteListCommand {
+  const fam = new FamilyTracker(family);
+  const sel: RouteSelector = { table: 254 };
+  let anySelector = false;
+  let toMode: PrefixMatch = 'exact';
+  const prefixSel = (mode: PrefixMatch, text: string, what: string): { mode: PrefixMatch; cidr: Cidr } | 'default' => {
+    const p = parsePrefix(text, what, fam);
+    return p === 'default' ? 'default' : { mode, cidr: p };
+  };
+  let toDefault: PrefixMatch | undefined;
+  let fromDefault: PrefixMatch | undefined;
+  while (!tok.done) {
+    const w = tok.next()!;
+    anySelector = true;
+    switch (w) {
+      case 'table': {
+        const v = tok.value('table', 'ID|all');
+        sel.table = v === 'all' ? 'all' : parseTable(v, TOOL);
+        break;
+      }
+      case 'dev':
+      case 'oif':
+        sel.dev = tok.value(w, 'NAME');
+        break;
+      case 'proto':
+      case 'protocol':
+        sel.protocol = parseProtocol(tok.value(w, 'PROTO'), TOOL);
+        break;
+      case 'scope':
+        sel.scope = parseScope(tok.value('scope', 'SCOPE'), TOOL);
+        break;
+      case 'type': {
+        const v = tok.value('type', 'TYPE');
+        const t = parseRouteType(v);
+        if (t === undefined) throw new InputError(`${TOOL}: unknown route type "${v}"`, 'use unicast, local, blackhole, unreachable, prohibit, throw, broadcast, anycast or multicast');
+        sel.type = t;
+        break;
+      }
+      case 'metric':
+      case 'preference':
+      case 'priority':
+        sel.metric = parseUint(tok.value(w, 'NUMBER'), TOOL, w);
+        break;
+      case 'via':
+        sel.via = parseAddress(tok.value('via', 'ADDRESS'), 'gateway', fam);
+        break;
+      case 'src':
+        sel.src = parseAddress(tok.value('src', 'ADDRESS'), 'source address', fam);
+        break;
+      case 'from': {
+        let v = tok.value('from', 'PREFIX');
+        let mode: PrefixMatch = 'exact';
+        if (v === 'root' || v === 'match' || v === 'exact') {
+          mode = v;
+          v = tok.value(`from ${v}`, 'PREFIX');
+        }
+        const p = prefixSel(mode, v, 'source prefix');
+        if (p === 'default') fromDefault = mode;
+        else sel.from = p;
+        break;
+      }
+      case 'root':
+      case 'match':
+      case 'exact':
+        toMode = w;
+        sel.to = undefined;
+        {
+          const p = prefixSel(w, tok.value(w, 'PREFIX'), 'destination');
+          if (p === 'default') toDefault = w;
+          else sel.to = p;
+        }
+        break;
+      case 'to': {
+        let v = tok.value('to', 'PREFIX');
+        let mode = toMode;
+        if (v === 'root' || v === 'match' || v === 'exact') {
+          mode = v;
+          v = tok.value(`to ${v}`, 'PREFIX');
+        }
+        const p = prefixSel(mode, v, 'destination');
+        if (p === 'default') toDefault = mode;
+        else sel.to = p;
+        break;
+      }
+      default: {
+        if (UNSUPPORTED_MODIFY.has(w) || ['cached', 'cloned', 'tos', 'dsfield', 'realm', 'realms', 'iif', 'mark', 'vrf', 'nhid'].includes(w)) {
+          throw new InputError(`${TOOL} ${verb}: selector "${w}" is not supported by pipework's native ip route`, SELECT_HELP);
+        }
+        if ((/^[0-9a-fA-F:.]+(\/\d+)?$/.test(w) && /[.:]/.test(w)) || w === 'default' || w === 'all' || w === 'any') {
+          const p = prefixSel(toMode, w, 'destination');
+          if (p === 'default') toDefault = toMode;
+          else sel.to = p;
+          break;
+        }
+        throw new InputError(`${TOOL} ${verb}: unknown selector "${w}"`, SELECT_HELP);
+      }
+    }
+  }
+  if (verb === 'flush' && !anySelector) {
+    throw new InputError(`${TOOL} flush needs a selector`, 'e.g. ip route flush table main, ip route flush dev eth0, ip route flush 10.1.0.0/16');
+  }
+  // Without -4/-6 iproute2 lists IPv4 only, except for `table all`, which lists both families.
+  const families: Family[] = fam.family !== undefined ? [fam.family] : sel.table === 'all' ? [4, 6] : [4];
+  const f0 = families.length === 1 ? families[0] : undefined;
+  if (toDefault !== undefined) {
+    if (f0 === undefined) throw new InputError(`${TOOL} ${verb}: "default" needs a family with table all`, 'add -4 or -6');
+    // "default" with root matches everything; as exact or match it is the 0/0 route itself.
+    sel.to = { mode: toDefault, cidr: defaultCidr(f0) };
+  }
+  if (fromDefault !== undefined && f0 !== undefined) sel.from = { mode: fromDefault, cidr: defaultCidr(f0) };
+  return { kind: verb, families, selector: sel, json };
+}
+
+function getCommand(tok: Tokens, family: Family | undefined, json: boolean): RouteGetCommand {
+  const fam = new FamilyTracker(family);
+  let to: IpAddress | undefined;
+  const out: Partial<RouteGetCommand> = {};
+  while (!tok.done) {
+    const w = tok.next()!;
+    switch (w) {
+      case 'to':
+        to = parseAddress(stripHostPrefix(tok.value('to', 'ADDRESS')), 'destination', fam);
+        break;
+      case 'from':
+        out.from = parseAddress(stripHostPrefix(tok.value('from', 'ADDRESS')), 'source', fam);
+        break;
+      case 'iif':
+        out.iif = tok.value('iif', 'NAME');
+        break;
+      case 'oif':
+      case 'dev':
+        out.dev = tok.value(w, 'NAME');
+        break;
+      case 'mark':
+        out.mark = parseUint(tok.value('mark', 'NUMBER'), TOOL, 'mark');
+        break;
+      default:
+        if (parseIp(stripHostPrefix(w)) && to === undefined) {
+          to = parseAddress(stripHostPrefix(w), 'destination', fam);
+          break;
+        }
+        if (['fibmatch', 'tos', 'dsfield', 'vrf', 'ipproto', 'sport', 'dport', 'connected', 'uid', 'as'].includes(w)) {
+          throw new InputError(`${TOOL} get: "${w}" is not supported by pipework's native ip route`, 'supported: get ADDRESS [from ADDRESS] [iif NAME] [oif NAME] [mark N]');
+        }
+        throw new InputError(`${TOOL} get: unknown keyword "${w}"`, 'supported: get ADDRESS [from ADDRESS] [iif NAME] [oif NAME] [mark N]');
+    }
+  }
+  if (!to) throw new InputError(`${TOOL} get: no destination address`, 'e.g. ip route get 10.1.2.3');
+  return { kind: 'get', family: fam.family ?? to.family, to, json, ...out };
+}
+
+/** `ip route get 10.0.0.1/32` is accepted by iproute2: a full-length prefix is an address. */
+function stripHostPrefix(text: string): string {
+  const m = /^(.*)\/(\d+)$/.exec(text);
+  if (!m) return text;
+  const ip = parseIp(m[1]);
+  if (ip && Number(m[2]) === (ip.family === 4 ? 32 : 128)) return m[1];
+  return text;
+}
