@@ -303,3 +303,25 @@ export function attachFilter(fd: number, program: Uint8Array): void {
     koffi.free(s.ptr);
   }
 }
+
+/**
+ * poll(2) for POLLIN over many fds at once, without blocking unless timeoutMs > 0. Returns, per
+ * fd, whether it needs attention: readable, or in error / hung up / not open (POLLERR, POLLHUP,
+ * POLLNVAL), so that a waiter on a closed fd is woken rather than left waiting.
+ */
+export function pollMany(fds: readonly number[], timeoutMs = 0): boolean[] {
+  if (fds.length === 0) return [];
+  const b = new Uint8Array(8 * fds.length);
+  const v = new DataView(b.buffer);
+  fds.forEach((fd, i) => {
+    v.setInt32(i * 8, fd, true);
+    v.setInt16(i * 8 + 4, POLLIN, true);
+  });
+  const n = c.poll(b, fds.length, Math.floor(timeoutMs)) as number;
+  if (n < 0) {
+    const errno = koffi.errno();
+    if (errno === EINTR) return fds.map(() => false);
+    throw new SysError('poll', errno);
+  }
+  return fds.map((_, i) => v.getInt16(i * 8 + 6, true) !== 0);
+}

@@ -201,9 +201,13 @@ class ClientCore {
     await p?.close();
   }
 
-  /** Closes every socket; restores the link's admin state if no lease is applied and we raised it. */
+  /**
+   * Closes every socket; restores the link's admin state if no lease is applied and we raised it.
+   * The packet socket's close (an RCU grace period) finishes in the background: a caller waiting
+   * for an answer or an error is not kept waiting for it.
+   */
   async close(): Promise<void> {
-    await this.closePacket();
+    void this.closePacket();
     if (this.nl) {
       if (this.broughtUp && this.applied.length === 0) {
         try {
@@ -688,12 +692,12 @@ export class DhcpKeeper extends EventEmitter {
         this._state = 'init';
         try {
           const lease = await core.acquire(Date.now() + core.timeout);
-          await core.closePacket();
+          void core.closePacket();
           core.install(lease);
           this._state = 'bound';
           this.emit('bound', lease);
         } catch (e) {
-          await core.closePacket();
+          void core.closePacket();
           if (core.stopped) break;
           this.emit('warning', e instanceof Error ? e : new Error(String(e)));
           if (!(await this.sleepUntil(Date.now() + (this.opts.retryDelayMs ?? 10_000)))) break;
@@ -718,7 +722,7 @@ export class DhcpKeeper extends EventEmitter {
         this.emit('rebinding', core.lease);
         reply = await core.extend('rebind', times.expiresAt);
       }
-      await core.closePacket();
+      void core.closePacket();
       if (core.stopped) break;
       if (reply?.kind === 'ack') {
         try {

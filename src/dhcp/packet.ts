@@ -249,8 +249,65 @@ export interface ReceivedReply {
   from: Uint8Array;
 }
 
-/** How long one poll may block: bounds how late stop() or a deadline is noticed. */
-const POLL_SLICE_MS = 200;
+/** How long one wait may last before stopped() is asked again. */
+const WAIT_SLICE_MS = 200;
+
+// ---- readiness without the worker pool ----
+// Waiting for a socket must not occupy one of the few threads that run async native calls (and
+// fs work): with many clients waiting, or packet-socket closes stuck in an RCU grace period, the
+// waits would queue behind each other and deadlines would slip. Instead one timer checks every
+// waiting fd with a single non-blocking poll(): every 1 ms while some wait is young (a reply to a
+// fresh request usually comes within a millisecond or two), every 10 ms otherwise.
+
+interface Waiter {
+  fd: number;
+  since: number;
+  until: number;
+  resolve: (ready: boolean) => void;
+}
+
+const waiters = new Set<Waiter>();
+let ticker: NodeJS.Timeout | undefined;
+
+function scheduleTick(): void {
+  if (ticker || waiters.size === 0) return;
+  const now = Date.now();
+  let young = false;
+  let soonest = Infinity;
+  for (const w of waiters) {
+    if (now - w.since < 100) young = true;
+    soonest = Math.min(soonest, w.until);
+  }
+  ticker = setTimeout(tick, Math.max(0, Math.min(young ? 1 : 10, soonest - now)));
+}
+
+function tick(): void {
+  ticker = undefined;
+  const list = [...waiters];
+  let ready: boolean[];
+  try {
+    ready = libc.pollMany(list.map((w) => w.fd));
+  } catch {
+    ready = list.map(() => true); // let each waiter find out for itself
+  }
+  const now = Date.now();
+  list.forEach((w, i) => {
+    if (ready[i] || now >= w.until) {
+      waiters.delete(w);
+      w.resolve(ready[i]);
+    }
+  });
+  scheduleTick();
+}
+
+/** Resolves true once fd is readable, false after timeoutMs. */
+export function whenReadable(fd: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const now = Date.now();
+    waiters.add({ fd, since: now, until: now + Math.max(0, timeoutMs), resolve });
+    scheduleTick();
+  });
+}
 
 /** The packet socket a DHCP client uses on one interface inside one namespace. */
 export class DhcpPacketSocket {
@@ -317,7 +374,7 @@ export class DhcpPacketSocket {
       if (stopped() || this.closed) return undefined;
       const left = deadline - Date.now();
       if (left <= 0) return undefined;
-      await libc.waitReadable(this.fd, Math.min(left, POLL_SLICE_MS));
+      await whenReadable(this.fd, Math.min(left, WAIT_SLICE_MS));
     }
   }
 
