@@ -12,3 +12,7 @@ export { announce } from './announce/announce.js';
 export * as links from './ops/link.js';
 export * as addresses from './ops/address.js';
 export * as routes from './ops/route.js';
+export {
+  wireMany, unwireMany, validateSpecs, validateTargets, type BulkOptions, type BulkPhase, type BulkProgress, type BulkStage, type BulkTimings,
+  type SpecProblem, type UnwireManyItem, type UnwireManyResult, type UnwireTarget, type WireManyItem, type WireManyOptions, type WireManyResult,
+} from './wire/bulk.js';

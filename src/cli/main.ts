@@ -8,6 +8,7 @@ import type { WiredInterface } from '../wire/inventory.js';
 import { StepFailedError } from '../wire/plan.js';
 import { waitForInterface, WaitTimeoutError } from '../wire/wait.js';
 import { type Command, type GlobalOptions, parseArgs, USAGE, UsageError } from './parse.js';
+import { runApply, runDeleteFile } from './apply.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -61,7 +62,10 @@ async function run(command: Command, global: GlobalOptions, io: Io): Promise<num
         printWire(result, global, io);
         return EXIT_OK;
       });
+    case 'apply':
+      return runApply(command.file, global, io);
     case 'del':
+      if (command.file && !command.guest) return runDeleteFile(command.file, global, io);
       return withSession(global, async (pw) => {
         if (!command.guest) throw new UsageError('del -f is not supported yet');
         const result = await pw.unwire(command.guest, { ifname: command.ifname });

@@ -14,6 +14,7 @@ import { linkByMac, selectDriver } from './drivers/index.js';
 import { ipoibDriver } from './drivers/ipoib.js';
 import { candidateGuests, inventoryOf, type WiredInterface } from './inventory.js';
 import { applySteps, type Step, type StepHooks } from './plan.js';
+import { type BulkOptions, type UnwireManyResult, type UnwireTarget, unwireMany, type WireManyOptions, type WireManyResult, wireMany } from './bulk.js';
 import { checkIfname, checkMtu, DEFAULT_IFNAME, formatAddresses, parseAddresses, resolveMac, type AddressWithGateway, type WiringSpec } from './spec.js';
 
 export interface PipeworkOptions {
@@ -61,6 +62,21 @@ export class Pipework {
     const ns = typeof options.hostNetns === 'string' ? Netns.byName(options.hostNetns) : (options.hostNetns ?? Netns.current());
     this.host = { netns: ns, sock: inNetns(ns, () => NetlinkSocket.open()) };
     this.dockerSocket = options.dockerSocket;
+  }
+
+  /** The host side this session works in (its namespace and netlink socket), for bulk work. */
+  get hostSide(): HostSide {
+    return this.host;
+  }
+
+  /** Many wirings at once, batched across guests; per-guest results (see wire/bulk.ts). */
+  wireMany(specs: readonly WiringSpec[], options?: WireManyOptions): Promise<WireManyResult> {
+    return wireMany(this, specs, options);
+  }
+
+  /** Many interfaces removed at once; per-guest results (see wire/bulk.ts). */
+  unwireMany(targets: readonly UnwireTarget[], options?: BulkOptions): Promise<UnwireManyResult> {
+    return unwireMany(this, targets, options);
   }
 
   close(): void {

@@ -1,0 +1,334 @@
+// `pipework apply -f FILE` and `pipework del -f FILE`: many wirings from a JSON or YAML list,
+// done in bulk by the library (Pipework.wireMany / unwireMany). Every entry is checked before
+// anything is touched; all bad entries are reported at once, with their index. Then each guest
+// succeeds or fails on its own: exit status 1 if any failed, the others stay wired.
+//
+// An entry mirrors the command line:
+//   {"host": "br0", "guest": "netns:g1", "ifname": "eth1", "address": "10.0.0.5/24@10.0.0.1",
+//    "mac": "02:42:ac:11:00:05", "vlan": 7, "local": "vethg1", "mtu": 1500}
+// host, guest and address are required (for `del -f`, only guest; the same file serves both).
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { WiringSpec } from '../wire/spec.js';
+import { type BulkProgress, type BulkStage, type SpecProblem, type UnwireTarget, validateSpecs, validateTargets, type WireManyItem } from '../wire/bulk.js';
+import { Pipework } from '../wire/pipework.js';
+import type { Io } from './main.js';
+import type { GlobalOptions } from './parse.js';
+
+const EXIT_OK = 0;
+const EXIT_FAILED = 1;
+
+/** An Io that may say whether its error stream is a terminal (default: whether process.stderr is). */
+export interface ApplyIo extends Io {
+  errIsTTY?: boolean;
+}
+
+/** A file that cannot be used at all, or entries that are invalid: nothing was changed. */
+export class WiringFileError extends Error {
+  constructor(
+    message: string,
+    readonly problems: SpecProblem[] = [],
+  ) {
+    super(message);
+    this.name = 'WiringFileError';
+  }
+}
+
+const STRING_FIELDS = ['host', 'guest', 'ifname', 'address', 'mac', 'local'] as const;
+const NUMBER_FIELDS = ['vlan', 'mtu'] as const;
+const KNOWN = new Set<string>([...STRING_FIELDS, ...NUMBER_FIELDS]);
+
+/** The list in a JSON or YAML text (a .json file is read as JSON, anything else as YAML, which includes JSON). */
+export function parseWiringsText(text: string, name = 'the file'): unknown[] {
+  let data: unknown;
+  try {
+    data = name.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    throw new WiringFileError(`${name} is not valid ${name.endsWith('.json') ? 'JSON' : 'YAML or JSON'}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  if (data === null || data === undefined) throw new WiringFileError(`${name} is empty: it should hold a list of wirings`);
+  if (!Array.isArray(data)) throw new WiringFileError(`${name} should hold a list of wirings (got ${typeof data === 'object' ? 'a mapping' : `a ${typeof data}`})`);
+  return data;
+}
+
+const describe = (v: unknown) => (Array.isArray(v) ? 'a list' : v === null ? 'null' : typeof v === 'object' ? 'a mapping' : `${typeof v} ${JSON.stringify(v)}`);
+
+/** Field-level checks of one entry: known fields, types, required ones. Returns the problems found. */
+function checkFields(entry: unknown, required: readonly string[]): { fields?: Record<string, string | number>; problems: string[] } {
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return { problems: [`an entry is a mapping of fields (host, guest, address, ...), not ${describe(entry)}`] };
+  const problems: string[] = [];
+  const fields: Record<string, string | number> = {};
+  for (const [k, v] of Object.entries(entry as Record<string, unknown>)) {
+    if (!KNOWN.has(k)) {
+      problems.push(`unknown field "${k}" (known: ${[...KNOWN].join(', ')})`);
+      continue;
+    }
+    if (v === null || v === undefined) continue;
+    if ((STRING_FIELDS as readonly string[]).includes(k)) {
+      if (typeof v !== 'string') problems.push(`${k} should be a string, not ${describe(v)}${k === 'mac' ? ' (quote it)' : ''}`);
+      else fields[k] = v;
+    } else if (typeof v === 'number' && Number.isInteger(v)) fields[k] = v;
+    else if (typeof v === 'string' && /^\d+$/.test(v)) fields[k] = Number(v);
+    else problems.push(`${k} should be a whole number, not ${describe(v)}`);
+  }
+  for (const k of required) if (fields[k] === undefined && !problems.some((p) => p.startsWith(`${k} `))) problems.push(`${k} is missing`);
+  return { fields, problems };
+}
+
+function label(entry: unknown): string {
+  const g = entry && typeof entry === 'object' ? (entry as Record<string, unknown>).guest : undefined;
+  const i = entry && typeof entry === 'object' ? (entry as Record<string, unknown>).ifname : undefined;
+  return typeof g === 'string' ? ` (${g}${typeof i === 'string' ? ` ${i}` : ''})` : '';
+}
+
+/**
+ * Entries -> wiring specs, every entry checked (fields, then as wire() would, then the list as a
+ * whole). Throws WiringFileError listing every bad entry; nothing is touched.
+ */
+export function toWirings(list: readonly unknown[], name = 'the file'): WiringSpec[] {
+  const problems: SpecProblem[] = [];
+  const specs: WiringSpec[] = [];
+  const origin: number[] = [];
+  list.forEach((entry, index) => {
+    const { fields, problems: p } = checkFields(entry, ['host', 'guest', 'address']);
+    if (p.length) {
+      problems.push({ index, message: p.join('; ') });
+      return;
+    }
+    const f = fields!;
+    const spec: WiringSpec = { host: f.host as string, guest: f.guest as string, addresses: f.address as string };
+    if (f.ifname !== undefined) spec.ifname = f.ifname as string;
+    if (f.mac !== undefined) spec.mac = f.mac as string;
+    if (f.local !== undefined) spec.local = f.local as string;
+    if (f.vlan !== undefined) spec.vlan = f.vlan as number;
+    if (f.mtu !== undefined) spec.mtu = f.mtu as number;
+    specs.push(spec);
+    origin.push(index);
+  });
+  // Checks on the values themselves (addresses, MAC, names...) and duplicates across entries.
+  for (const p of validateSpecs(specs)) problems.push({ index: origin[p.index], message: p.message.replace(/entry (\d+)/g, (_, i) => `entry ${origin[Number(i)]}`) });
+  throwIfProblems(problems, list, name);
+  return specs;
+}
+
+/** Entries -> unwire targets (guest and ifname; host and address are allowed and ignored). */
+export function toTargets(list: readonly unknown[], name = 'the file'): UnwireTarget[] {
+  const problems: SpecProblem[] = [];
+  const targets: UnwireTarget[] = [];
+  const origin: number[] = [];
+  list.forEach((entry, index) => {
+    const { fields, problems: p } = checkFields(entry, ['guest']);
+    if (p.length) {
+      problems.push({ index, message: p.join('; ') });
+      return;
+    }
+    targets.push({ guest: fields!.guest as string, ifname: fields!.ifname as string | undefined });
+    origin.push(index);
+  });
+  for (const p of validateTargets(targets)) problems.push({ index: origin[p.index], message: p.message });
+  throwIfProblems(problems, list, name);
+  return targets;
+}
+
+function throwIfProblems(problems: SpecProblem[], list: readonly unknown[], name: string): void {
+  if (!problems.length) return;
+  problems.sort((a, b) => a.index - b.index);
+  const lines = problems.map((p) => `  entry ${p.index}${label(list[p.index])}: ${p.message}`);
+  const head = `${name}: ${problems.length} of ${list.length} ${list.length === 1 ? 'entry is' : 'entries are'} invalid; nothing was changed`;
+  throw new WiringFileError(`${head}\n${lines.join('\n')}`, problems);
+}
+
+function readWirings(file: string): unknown[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new WiringFileError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+  return parseWiringsText(text, file);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Progress bar: on a terminal only, on stderr, redrawn at most every 50 ms.
+
+const ORDER: BulkStage[] = ['validate', 'resolve', 'sockets', 'links', 'guests', 'announce', 'rollback', 'fallback', 'close', 'done'];
+const WEIGHT: Partial<Record<BulkStage, number>> = { resolve: 0.1, sockets: 0.05, links: 0.3, guests: 0.3, announce: 0.1, fallback: 0.1, close: 0.05 };
+
+class ProgressBar {
+  private last = 0;
+  private shown = false;
+  constructor(
+    private readonly io: Io,
+    private readonly verb: string,
+    private readonly total: number,
+  ) {}
+
+  update(p: BulkProgress): void {
+    const now = performance.now();
+    if (p.stage !== 'done' && now - this.last < 50) return;
+    this.last = now;
+    let frac = 0;
+    for (const s of ORDER) {
+      if (s === p.stage) {
+        frac += (WEIGHT[s] ?? 0) * (p.total ? p.done / p.total : 1);
+        break;
+      }
+      frac += WEIGHT[s] ?? 0;
+    }
+    frac = Math.min(1, frac);
+    const width = 30;
+    const filled = Math.round(frac * width);
+    const failed = p.failed ? `, ${p.failed} failed` : '';
+    this.io.err(`\r\x1b[K${this.verb} ${this.total} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${Math.round(frac * 100)}% ${p.stage}${failed}`);
+    this.shown = true;
+  }
+
+  clear(): void {
+    if (this.shown) this.io.err('\r\x1b[K');
+    this.shown = false;
+  }
+}
+
+function isTTY(io: Io): boolean {
+  return (io as ApplyIo).errIsTTY ?? process.stderr.isTTY === true;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+
+// ---------------------------------------------------------------------------------------------
+// The commands
+
+/** pipework apply -f FILE: wire every entry; 0 if all are wired (or already were), 1 if any failed. */
+export async function runApply(file: string, global: GlobalOptions, io: Io): Promise<number> {
+  let specs: WiringSpec[];
+  try {
+    specs = toWirings(readWirings(file), file);
+  } catch (e) {
+    if (!(e instanceof WiringFileError)) throw e;
+    if (global.json) io.out(JSON.stringify({ error: e.message.split('\n')[0], problems: e.problems }, null, 2) + '\n');
+    io.err(`pipework: ${e.message}\n`);
+    return EXIT_FAILED;
+  }
+  const bar = isTTY(io) && !global.json && specs.length > 0 ? new ProgressBar(io, global.dryRun ? 'planning' : 'wiring', specs.length) : undefined;
+  const pw = new Pipework({ hostNetns: global.hostNetns });
+  let result;
+  try {
+    result = await pw.wireMany(specs, { dryRun: global.dryRun, onProgress: bar ? (p) => bar.update(p) : undefined });
+  } finally {
+    bar?.clear();
+    pw.close();
+  }
+  if (global.json) {
+    io.out(
+      JSON.stringify(
+        {
+          total: result.total, wired: result.wired, unchanged: result.unchanged, failed: result.failed, planned: result.planned, fallback: result.fallback,
+          timings: result.timings,
+          entries: result.items.map(entryJson),
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+    return result.failed ? EXIT_FAILED : EXIT_OK;
+  }
+  for (const item of result.items) {
+    if (item.status === 'failed') io.err(`pipework: entry ${item.index} (${item.guest}): ${item.error?.message}${undoText(item)}\n`);
+    // Notes (a shortened host-side name, an announcement that failed) for every entry would drown
+    // the output of a large file: with -v only (and always in --json).
+    if (global.verbose) for (const n of item.result?.notes ?? []) io.err(`pipework: entry ${item.index} (${item.guest}): ${n}\n`);
+  }
+  if (global.dryRun) {
+    for (const item of result.items) {
+      const r = item.result;
+      if (!r) continue;
+      io.out(r.steps.length ? `plan for ${r.ifname} in ${r.guest}:\n${r.steps.map((s) => `  ${s}\n`).join('')}` : `${r.ifname} in ${r.guest} is already wired as asked: nothing to do\n`);
+    }
+    return result.failed ? EXIT_FAILED : EXIT_OK;
+  }
+  if (global.verbose) {
+    for (const item of result.items) {
+      const r = item.result;
+      if (item.status === 'wired' && r) io.out(`wired ${r.ifname} in ${r.guest}${r.hostIfname ? ` via ${r.hostIfname}` : ''}: ${r.addresses.join(', ') || 'no address'}\n`);
+      else if (item.status === 'unchanged' && r) io.out(`${r.ifname} in ${r.guest} is already wired as asked\n`);
+    }
+  }
+  const summary = `wired ${result.wired}, already wired ${result.unchanged}, failed ${result.failed} (of ${result.total}) in ${seconds(result.timings.total)}\n`;
+  if (global.verbose) io.out(summary);
+  else if (bar || result.failed) io.err(`pipework: ${summary}`);
+  return result.failed ? EXIT_FAILED : EXIT_OK;
+}
+
+/** pipework del -f FILE: remove every entry's guest interface; removing what is gone succeeds. */
+export async function runDeleteFile(file: string, global: GlobalOptions, io: Io): Promise<number> {
+  let targets: UnwireTarget[];
+  try {
+    targets = toTargets(readWirings(file), file);
+  } catch (e) {
+    if (!(e instanceof WiringFileError)) throw e;
+    if (global.json) io.out(JSON.stringify({ error: e.message.split('\n')[0], problems: e.problems }, null, 2) + '\n');
+    io.err(`pipework: ${e.message}\n`);
+    return EXIT_FAILED;
+  }
+  if (global.dryRun) {
+    for (const t of targets) io.out(`would remove ${t.ifname ?? 'eth1'} from ${t.guest} (and its host end)\n`);
+    return EXIT_OK;
+  }
+  const bar = isTTY(io) && !global.json && targets.length > 0 ? new ProgressBar(io, 'removing', targets.length) : undefined;
+  const pw = new Pipework({ hostNetns: global.hostNetns });
+  let result;
+  try {
+    result = await pw.unwireMany(targets, { onProgress: bar ? (p) => bar.update(p) : undefined });
+  } finally {
+    bar?.clear();
+    pw.close();
+  }
+  if (global.json) {
+    io.out(
+      JSON.stringify(
+        {
+          total: result.total, removed: result.removed, absent: result.absent, failed: result.failed, timings: result.timings,
+          entries: result.items.map((i) => ({
+            index: i.index, guest: i.guest, status: i.status, ifname: i.result?.ifname, hostIfname: i.result?.hostIfname,
+            ...(i.error ? { error: i.error.message, stage: i.stage } : {}), ...(i.result?.notes.length ? { notes: i.result.notes } : {}),
+          })),
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+    return result.failed ? EXIT_FAILED : EXIT_OK;
+  }
+  for (const item of result.items) {
+    if (item.status === 'failed') io.err(`pipework: entry ${item.index} (${item.guest}): ${item.error?.message}\n`);
+    else if (item.status === 'absent' && global.verbose) for (const n of item.result?.notes ?? []) io.err(`pipework: entry ${item.index}: ${n}\n`);
+  }
+  if (global.verbose) {
+    for (const item of result.items) {
+      const r = item.result;
+      if (item.status === 'removed' && r) io.out(`removed ${r.ifname} from ${r.guest}${r.hostIfname ? ` (and its host end ${r.hostIfname})` : ''}\n`);
+    }
+  }
+  const summary = `removed ${result.removed}, nothing to remove ${result.absent}, failed ${result.failed} (of ${result.total}) in ${seconds(result.timings.total)}\n`;
+  if (global.verbose) io.out(summary);
+  else if (bar || result.failed) io.err(`pipework: ${summary}`);
+  return result.failed ? EXIT_FAILED : EXIT_OK;
+}
+
+function undoText(item: WireManyItem): string {
+  return item.undoFailures?.length ? `; rolling back also failed: ${item.undoFailures.join('; ')}` : '';
+}
+
+function entryJson(item: WireManyItem) {
+  const r = item.result;
+  return {
+    index: item.index,
+    guest: item.guest,
+    status: item.status,
+    ...(r ? { netns: r.guest, ifname: r.ifname, host: r.host, hostIfname: r.hostIfname, addresses: r.addresses, gateways: r.gateways, mac: r.mac } : {}),
+    ...(r?.notes.length ? { notes: r.notes } : {}),
+    ...(r && item.status === 'planned' ? { steps: r.steps } : {}),
+    ...(item.error ? { error: item.error.message, stage: item.stage } : {}),
+    ...(item.undoFailures ? { undoFailures: item.undoFailures } : {}),
+  };
+}

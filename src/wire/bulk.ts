@@ -1,0 +1,1016 @@
+// Many wirings at once, at close to the kernel's own cost. The same spec objects as wire(), but
+// the work is grouped by phase across guests instead of done guest by guest:
+//
+//   resolve    every guest word -> a namespace handle (Docker lookups a bounded number at a time)
+//   sockets    per guest, once: one netlink and one packet socket opened inside its namespace
+//   links      every veth pair, on the host socket, in as few sendmsg() calls as the kernel allows;
+//              NLM_F_ECHO makes each creation answer with the host end's ifindex and its peer's
+//              (the guest end's) ifindex: no lookups afterwards
+//   guests     per guest, one sendmsg() on its own socket: link up, addresses, routes (and a get
+//              of the link when its MAC was left to the kernel)
+//   announce   per guest, the gratuitous ARP / unsolicited NA frames on its packet socket
+//   close      netlink sockets closed; packet sockets closed in parallel off the main thread
+//
+// No dumps on that path. Anything unusual takes the ordinary one-guest path (Pipework.wire) with
+// its full inspection: a name that already exists (a re-run: "already wired as asked" is counted,
+// not redone), a host interface that is not a Linux bridge, VLANs, and the other driver options.
+// A guest that fails is rolled back alone (its veth deleted, a default route it replaced put
+// back) and reported; the others stay wired.
+import * as fs from 'node:fs';
+import { closeInParallel } from '../../native/close-parallel.js';
+import * as libc from '../../native/libc.js';
+import { announceOn } from '../announce/announce.js';
+import type { Guest } from '../guest/resolve.js';
+import {
+  AF_NETLINK, AF_PACKET, AF_UNSPEC, IFLA_ADDRESS, IFLA_EXT_MASK, IFLA_GROUP, IFLA_IFNAME, IFLA_LINK, NETLINK_ROUTE,
+  NETNSA_FD, NETNSA_NSID, NLM_F_ECHO, RTEXT_FILTER_SKIP_STATS, RTM_DELLINK, RTM_GETLINK, RTM_GETNSID, RTM_NEWLINK, RT_SCOPE_LINK,
+  SOCK_CLOEXEC, SOCK_DGRAM, SOCK_RAW,
+} from '../netlink/constants.js';
+import { parseAttrs } from '../netlink/attributes.js';
+import { isKernelError } from '../netlink/errors.js';
+import type { NetlinkMessage } from '../netlink/message.js';
+import { decodeLink, ifinfomsg, IFINFOMSG_LEN } from '../netlink/rtnl/link.js';
+import { NetlinkSocket, type Outcome, type Request } from '../netlink/session.js';
+import { MessageWriter } from '../netlink/writer.js';
+import { inNetns } from '../netns/enter.js';
+import { addAddressRequest } from '../ops/address.js';
+import { deleteLinkRequest, type Link, listLinks, setLinkRequest } from '../ops/link.js';
+import { createBridgeRequest, isBridge } from '../ops/links/bridge.js';
+import { createVethRequest } from '../ops/links/veth.js';
+import { defaultRoutes, type Route, routeRequest } from '../ops/route.js';
+import { ConflictError, InputError } from '../util/errors.js';
+import { type Cidr, formatCidr, formatIp, formatMac, inSubnet, type IpAddress, parseMac } from '../util/ip.js';
+import type { HostSide } from './driver.js';
+import { bridgeDriver } from './drivers/bridge.js';
+import { selectDriver } from './drivers/index.js';
+import { hostEndName } from './names.js';
+import { normalize, type Pipework, type UnwireResult, type WireResult } from './pipework.js';
+import { checkIfname, DEFAULT_IFNAME, type WiringSpec } from './spec.js';
+
+// ---------------------------------------------------------------------------------------------
+// Public types
+
+/** The phases of the fast path at which a test hook may fail a guest. */
+export type BulkPhase = 'link' | 'guest' | 'announce';
+
+export type BulkStage = 'validate' | 'resolve' | 'sockets' | 'links' | 'guests' | 'announce' | 'fallback' | 'rollback' | 'close' | 'done';
+
+export interface BulkProgress {
+  stage: BulkStage;
+  /** guests through this stage so far (of the wave being worked on, for the per-guest stages) */
+  done: number;
+  total: number;
+  /** guests failed so far, over the whole call */
+  failed: number;
+}
+
+export interface BulkOptions {
+  /** called as the work advances (a few times per stage); must not throw */
+  onProgress?(progress: BulkProgress): void;
+  /**
+   * Guests worked on at once (each holds three file descriptors until the end of its wave).
+   * Default 4096; lowered to fit the process's open-file limit.
+   */
+  concurrency?: number;
+  /** guest lookups in flight at once (Docker API calls); default 16 */
+  resolveConcurrency?: number;
+}
+
+export interface WireManyOptions extends BulkOptions {
+  /** plan only: every guest is inspected and its plan returned; nothing changes */
+  dryRun?: boolean;
+  /**
+   * Called for each guest on the fast path before each of its phases; throwing fails that guest
+   * there (it is rolled back like any other failure). For tests.
+   */
+  beforePhase?(index: number, phase: BulkPhase): void;
+}
+
+export type WireStatus = 'wired' | 'unchanged' | 'failed' | 'planned';
+
+export interface WireManyItem {
+  /** position in the list given */
+  index: number;
+  /** the guest as given */
+  guest: string;
+  status: WireStatus;
+  result?: WireResult;
+  error?: Error;
+  /** for a failure: the stage it happened in */
+  stage?: BulkStage;
+  /** rollback steps that failed too (the kernel may hold leftovers of this guest) */
+  undoFailures?: string[];
+}
+
+/** Milliseconds spent per stage (summed over waves). */
+export type BulkTimings = Record<Exclude<BulkStage, 'done'>, number> & { total: number };
+
+export interface WireManyResult {
+  total: number;
+  /** changed something */
+  wired: number;
+  /** already wired as asked: untouched */
+  unchanged: number;
+  failed: number;
+  /** dry run: guests whose plan was made */
+  planned: number;
+  /** guests that took the one-guest path (re-runs, non-bridge host interfaces, VLANs...) */
+  fallback: number;
+  items: WireManyItem[];
+  timings: BulkTimings;
+}
+
+/** Which interface to remove: the guest, and its interface name (default eth1). */
+export interface UnwireTarget {
+  guest: string;
+  ifname?: string;
+}
+
+export type UnwireStatus = 'removed' | 'absent' | 'failed';
+
+export interface UnwireManyItem {
+  index: number;
+  guest: string;
+  status: UnwireStatus;
+  result?: UnwireResult;
+  error?: Error;
+  stage?: BulkStage;
+}
+
+export interface UnwireManyResult {
+  total: number;
+  removed: number;
+  /** nothing to remove (the guest or its interface is gone) */
+  absent: number;
+  failed: number;
+  items: UnwireManyItem[];
+  timings: BulkTimings;
+}
+
+/** A problem with one entry of a list of wirings, found before anything is touched. */
+export interface SpecProblem {
+  index: number;
+  message: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation (no kernel, no Docker)
+
+/**
+ * Checks every wiring of a list without touching anything: each spec as wire() would check it,
+ * and the list as a whole (the same guest interface or the same host-side name twice).
+ */
+export function validateSpecs(specs: readonly WiringSpec[]): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  const seenIf = new Map<string, number>();
+  const seenLocal = new Map<string, number>();
+  specs.forEach((spec, index) => {
+    try {
+      if (!spec || typeof spec !== 'object') throw new InputError('a wiring is an object with at least host, guest and address');
+      if (typeof spec.guest !== 'string' || spec.guest === '') throw new InputError('no guest given', 'name a container, netns:NAME, pid:N or a netns path');
+      const req = normalize(spec);
+      const ifKey = `${spec.guest}\0${req.ifname ?? DEFAULT_IFNAME}`;
+      const prev = seenIf.get(ifKey);
+      if (prev !== undefined) throw new InputError(`${req.ifname ?? DEFAULT_IFNAME} in ${spec.guest} is already wired by entry ${prev}`, 'give each guest interface once');
+      seenIf.set(ifKey, index);
+      if (req.local !== undefined) {
+        checkIfname(req.local, 'host interface name (local)', 'choose a name of at most 15 characters');
+        const other = seenLocal.get(req.local);
+        if (other !== undefined) throw new InputError(`host-side name ${req.local} is also used by entry ${other}`, 'give each wiring its own local name');
+        seenLocal.set(req.local, index);
+      }
+    } catch (e) {
+      problems.push({ index, message: e instanceof Error ? e.message : String(e) });
+    }
+  });
+  return problems;
+}
+
+/** Checks a list of unwire targets without touching anything. */
+export function validateTargets(targets: readonly UnwireTarget[]): SpecProblem[] {
+  const problems: SpecProblem[] = [];
+  targets.forEach((t, index) => {
+    try {
+      if (!t || typeof t !== 'object' || typeof t.guest !== 'string' || t.guest === '') throw new InputError('no guest given');
+      if (t.ifname !== undefined) checkIfname(t.ifname, 'guest interface name (ifname)');
+    } catch (e) {
+      problems.push({ index, message: e instanceof Error ? e.message : String(e) });
+    }
+  });
+  return problems;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared machinery
+
+const STAGES: Exclude<BulkStage, 'done'>[] = ['validate', 'resolve', 'sockets', 'links', 'guests', 'announce', 'fallback', 'rollback', 'close'];
+
+class Clock {
+  readonly timings = Object.fromEntries([...STAGES.map((s) => [s, 0]), ['total', 0]]) as BulkTimings;
+  private readonly start = performance.now();
+  private stage?: Exclude<BulkStage, 'done'>;
+  private since = 0;
+  enter(stage: Exclude<BulkStage, 'done'>): void {
+    this.leave();
+    this.stage = stage;
+    this.since = performance.now();
+  }
+  leave(): void {
+    if (this.stage) this.timings[this.stage] += performance.now() - this.since;
+    this.stage = undefined;
+  }
+  finish(): BulkTimings {
+    this.leave();
+    this.timings.total = performance.now() - this.start;
+    for (const k of Object.keys(this.timings) as (keyof BulkTimings)[]) this.timings[k] = Math.round(this.timings[k] * 1000) / 1000;
+    return this.timings;
+  }
+}
+
+/** Runs fn over items, at most `limit` at once. */
+async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+}
+
+function openFilesLimit(): number {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
+    if (m) return Number(m[1]);
+  } catch {
+    // not Linux's procfs: assume the common default
+  }
+  return 1024;
+}
+
+function highestOpenFd(): number {
+  let max = 2;
+  for (const name of fs.readdirSync('/proc/self/fd')) {
+    const n = Number(name);
+    if (n > max) max = n;
+  }
+  return max;
+}
+
+let presized = 0;
+/**
+ * Grows the fd table once to hold `extra` more descriptors. The kernel grows it by doubling, and in
+ * a multithreaded process (Node is one) each doubling waits for an RCU grace period (~10 ms):
+ * opening thousands of sockets would pay that a dozen times. dup2() to a high number grows it in
+ * one go; closing that descriptor keeps the table's size.
+ */
+function presizeFdTable(anyFd: number, extra: number): void {
+  const target = Math.min(highestOpenFd() + extra + 16, openFilesLimit() - 1);
+  if (target <= presized || target < 256) return;
+  try {
+    libc.close(libc.dup2(anyFd, target));
+    presized = target;
+  } catch {
+    // an optimisation only
+  }
+}
+
+/** Guests per wave: what the caller asked, within the open-file limit (three descriptors each). */
+function waveSize(options: BulkOptions): number {
+  const byLimit = Math.max(16, Math.floor((openFilesLimit() - highestOpenFd() - 64) / 3));
+  return Math.max(1, Math.min(options.concurrency ?? 4096, byLimit));
+}
+
+function getLinkByNameRequest(name: string, what: string): Request {
+  const w = ifinfomsg({});
+  w.attrString(IFLA_IFNAME, name);
+  w.attrU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+  return { type: RTM_GETLINK, message: w.finish(), what };
+}
+
+function deleteLinkByNameRequest(name: string, what: string): Request {
+  const w = ifinfomsg({});
+  w.attrString(IFLA_IFNAME, name);
+  return { type: RTM_DELLINK, message: w.finish(), what };
+}
+
+function getLinkByIndexRequest(index: number, what: string): Request {
+  const w = ifinfomsg({ index });
+  w.attrU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+  return { type: RTM_GETLINK, message: w.finish(), what };
+}
+
+function getNsidRequest(fd: number, what: string): Request {
+  const w = new MessageWriter(32).header().u8(AF_UNSPEC).u8(0).u16(0); // struct rtgenmsg, padded
+  w.attrU32(NETNSA_FD, fd);
+  return { type: RTM_GETNSID, message: w.finish(), what };
+}
+
+function linkOf(outcome: Outcome): Link | undefined {
+  const m = outcome.replies.find((r) => r.type === RTM_NEWLINK);
+  return m ? decodeLink(m) : undefined;
+}
+
+/** ifindex (from struct ifinfomsg) and IFLA_LINK of an RTM_NEWLINK message, without decoding the rest. */
+function indexAndPeer(m: NetlinkMessage): { index: number; peer?: number; mac?: Uint8Array } {
+  const v = new DataView(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength);
+  const attrs = parseAttrs(m.payload, IFINFOMSG_LEN);
+  return { index: v.getInt32(4, true), peer: attrs.u32(IFLA_LINK), mac: attrs.raw(IFLA_ADDRESS)?.slice() };
+}
+
+const errorOf = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
+
+/** Opens a netlink socket (and, when asked, a packet socket) inside ns in one namespace switch. */
+function openGuestSockets(guest: Guest, packet: boolean): { sock: NetlinkSocket; packetFd: number } {
+  const [nl, pk] = inNetns(guest.netns, () => {
+    const a = libc.socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (!packet) return [a, -1];
+    try {
+      // Protocol 0: it receives nothing, so it costs nothing while open; sendto() names the protocol.
+      return [a, libc.socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0)];
+    } catch (e) {
+      libc.close(a);
+      throw e;
+    }
+  });
+  try {
+    return { sock: NetlinkSocket.adopt(nl), packetFd: pk };
+  } catch (e) {
+    libc.close(nl);
+    if (pk >= 0) libc.close(pk);
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// wireMany
+
+interface BridgeState {
+  link?: Link;
+  /** created by this call (removed again if every guest on it failed) */
+  created?: boolean;
+  /** why guests on it cannot take the fast path: undefined = they can */
+  slow?: boolean;
+  error?: Error;
+  used?: boolean;
+}
+
+interface WireJob {
+  index: number;
+  spec: WiringSpec;
+  req?: ReturnType<typeof normalize>;
+  ifname: string;
+  guest?: Guest;
+  sock?: NetlinkSocket;
+  packetFd: number;
+  /** take the one-guest path */
+  slow: boolean;
+  lif?: string;
+  label?: string;
+  notes: string[];
+  steps: string[];
+  bridge?: BridgeState;
+  hostIndex: number;
+  guestIndex: number;
+  mac?: Uint8Array;
+  /** the default routes this wiring replaced, to put back on rollback */
+  replaced: Route[];
+  /** created a link: a failure from here on must be undone */
+  created: boolean;
+  rolledBack?: boolean;
+  item?: WireManyItem;
+}
+
+export async function wireMany(pw: Pipework, specs: readonly WiringSpec[], options: WireManyOptions = {}): Promise<WireManyResult> {
+  const clock = new Clock();
+  const host = pw.hostSide;
+  const items: WireManyItem[] = new Array(specs.length);
+  let failedCount = 0;
+  const progress = (stage: BulkStage, done: number, total: number) => options.onProgress?.({ stage, done, total, failed: failedCount });
+  const fail = (job: WireJob, stage: BulkStage, e: unknown, undoFailures?: string[]) => {
+    failedCount++;
+    job.item = { index: job.index, guest: job.spec?.guest, status: 'failed', error: errorOf(e), stage, undoFailures: undoFailures?.length ? undoFailures : undefined };
+    items[job.index] = job.item;
+  };
+
+  // validate: every spec as wire() checks it, before anything is resolved or touched
+  clock.enter('validate');
+  const jobs: WireJob[] = specs.map((spec, index) => ({
+    index, spec, ifname: DEFAULT_IFNAME, packetFd: -1, slow: false, notes: [], steps: [], hostIndex: 0, guestIndex: 0, replaced: [], created: false,
+  }));
+  const problems = new Map(validateSpecs(specs).map((p) => [p.index, p.message]));
+  for (const job of jobs) {
+    const problem = problems.get(job.index);
+    if (problem !== undefined) {
+      fail(job, 'validate', new InputError(problem));
+      continue;
+    }
+    job.req = normalize(job.spec);
+    job.ifname = job.req.ifname ?? DEFAULT_IFNAME;
+    const r = job.req;
+    job.slow = options.dryRun === true || r.host.startsWith('mac:') || r.vlan !== undefined || r.kind !== undefined || r.mode !== undefined || r.directPhys === true || r.pkey !== undefined;
+  }
+  progress('validate', specs.length, specs.length);
+
+  const bridges = new Map<string, BridgeState>();
+  const seen = new Map<string, number>();
+  const size = waveSize(options);
+  let fallbackCount = 0;
+  const pending = jobs.filter((j) => !j.item);
+  for (let at = 0; at < pending.length; at += size) {
+    const wave = pending.slice(at, at + size);
+    let stage: Exclude<BulkStage, 'done'> = 'resolve';
+    const enter = (s: Exclude<BulkStage, 'done'>) => {
+      stage = s;
+      clock.enter(s);
+    };
+    try {
+      enter('resolve');
+      await resolveWave(pw, wave, options, (job, e) => fail(job, 'resolve', e), progress);
+      rejectAliases(wave, seen, fail);
+      enter('sockets');
+      presizeFdTable(host.sock.fd, wave.length * 3);
+      openSockets(wave, !options.dryRun, fail);
+      progress('sockets', wave.length, wave.length);
+      enter('links');
+      prepareBridges(host, wave, bridges);
+      createLinks(host, wave, options, fail);
+      progress('links', wave.length, wave.length);
+      enter('guests');
+      configureGuests(wave, options, fail, progress);
+      enter('announce');
+      announceAll(wave, options, fail);
+      progress('announce', wave.length, wave.length);
+      enter('rollback');
+      rollbackFailed(host, wave);
+      enter('fallback');
+      const slow = wave.filter((j) => !j.item && j.slow);
+      fallbackCount += slow.length;
+      await fallback(pw, slow, options, fail, progress);
+    } catch (e) {
+      // Something unexpected (a bug, the kernel not answering): every guest of the wave not yet
+      // done fails with it, and what was made for them is undone.
+      for (const job of wave) if (!job.item) fail(job, stage, e);
+      try {
+        rollbackFailed(host, wave);
+      } catch {
+        // reported as the guests' failure already
+      }
+    } finally {
+      clock.enter('close');
+      await closeWave(wave);
+      progress('close', wave.length, wave.length);
+    }
+  }
+  clock.enter('rollback');
+  removeUnusedBridges(host, bridges, jobs);
+  for (const job of jobs) {
+    if (!job.item) fail(job, 'done', new Error('not attempted'));
+    items[job.index] = job.item!;
+  }
+  const timings = clock.finish();
+  progress('done', specs.length, specs.length);
+  return {
+    total: specs.length,
+    wired: items.filter((i) => i.status === 'wired').length,
+    unchanged: items.filter((i) => i.status === 'unchanged').length,
+    failed: items.filter((i) => i.status === 'failed').length,
+    planned: items.filter((i) => i.status === 'planned').length,
+    fallback: fallbackCount,
+    items,
+    timings,
+  };
+}
+
+type Fail<J> = (job: J, stage: BulkStage, e: unknown, undoFailures?: string[]) => void;
+type Progress = (stage: BulkStage, done: number, total: number) => void;
+
+/** Resolves every guest of the wave, a bounded number at a time; failures go to onError. */
+async function resolveWave<J extends { index: number; spec: { guest: string }; guest?: Guest; item?: unknown }>(
+  pw: Pipework,
+  wave: J[],
+  options: BulkOptions,
+  onError: (job: J, e: unknown) => void,
+  progress: Progress,
+): Promise<void> {
+  let done = 0;
+  await pool(wave, options.resolveConcurrency ?? 16, async (job) => {
+    try {
+      job.guest = await pw.guest(job.spec.guest);
+    } catch (e) {
+      onError(job, e);
+    }
+    if (++done % 256 === 0) progress('resolve', done, wave.length);
+  });
+  progress('resolve', wave.length, wave.length);
+}
+
+/** The same interface of the same namespace, named two ways (netns:x and its path, say). */
+function rejectAliases(wave: WireJob[], seen: Map<string, number>, fail: Fail<WireJob>): void {
+  for (const job of wave) {
+    if (!job.guest || job.item) continue;
+    const key = `${job.guest.netns.inode}/${job.ifname}`;
+    const prev = seen.get(key);
+    if (prev !== undefined) fail(job, 'resolve', new InputError(`${job.ifname} in ${job.guest.netns.label} is already wired by entry ${prev}`, 'give each guest interface once'));
+    else seen.set(key, job.index);
+  }
+}
+
+function openSockets(wave: WireJob[], packet: boolean, fail: Fail<WireJob>): void {
+  for (const job of wave) {
+    if (job.item || !job.guest || job.slow) continue;
+    try {
+      const wantPacket = packet && job.req!.addresses.some((a) => a.cidr);
+      const { sock, packetFd } = openGuestSockets(job.guest, wantPacket);
+      job.sock = sock;
+      job.packetFd = packetFd;
+    } catch (e) {
+      fail(job, 'sockets', e);
+    }
+  }
+}
+
+/** Looks up (and creates, when missing and named br*) every bridge the wave's fast guests need. */
+function prepareBridges(host: HostSide, wave: WireJob[], bridges: Map<string, BridgeState>): void {
+  const fast = wave.filter((j) => !j.item && !j.slow);
+  const unknown = [...new Set(fast.map((j) => j.req!.host))].filter((name) => !bridges.has(name));
+  if (unknown.length) {
+    const found = host.sock.batch(unknown.map((name) => getLinkByNameRequest(name, `looking up ${name}`)));
+    const toCreate: string[] = [];
+    unknown.forEach((name, i) => {
+      const state: BridgeState = {};
+      bridges.set(name, state);
+      const o = found[i];
+      if (o.error && !isKernelError(o.error, 'ENODEV')) {
+        state.error = o.error;
+        return;
+      }
+      const link = o.error ? undefined : linkOf(o);
+      let driver;
+      try {
+        driver = selectDriver(name, link);
+      } catch {
+        state.slow = true; // the one-guest path says why, in its own words
+        return;
+      }
+      if (driver !== bridgeDriver) state.slow = true;
+      else if (link) state.link = link;
+      else toCreate.push(name);
+    });
+    if (toCreate.length) {
+      const firstMtu = (name: string) => fast.find((j) => j.req!.host === name)?.req!.mtu;
+      const made = host.sock.batch(toCreate.map((name) => createBridgeRequest({ name, up: true, mtu: firstMtu(name) }, `creating bridge ${name}`)));
+      const again = host.sock.batch(toCreate.map((name) => getLinkByNameRequest(name, `looking up bridge ${name}`)));
+      toCreate.forEach((name, i) => {
+        const state = bridges.get(name)!;
+        if (made[i].error && !isKernelError(made[i].error, 'EEXIST')) {
+          state.error = made[i].error;
+          return;
+        }
+        state.created = !made[i].error;
+        const link = again[i].error ? undefined : linkOf(again[i]);
+        if (!link) state.error = again[i].error ?? new Error(`bridge ${name} vanished right after it was created`);
+        else if (!isBridge(link)) state.error = new ConflictError(`${name} appeared meanwhile and is a ${link.kind ?? 'device'}, not a bridge`);
+        else state.link = link;
+      });
+    }
+  }
+  for (const job of fast) {
+    const state = bridges.get(job.req!.host)!;
+    if (state.slow) job.slow = true;
+    else job.bridge = state;
+  }
+}
+
+function createLinks(host: HostSide, wave: WireJob[], options: WireManyOptions, fail: Fail<WireJob>): void {
+  const jobs: WireJob[] = [];
+  const reqs: Request[] = [];
+  for (const job of wave) {
+    if (job.item || job.slow) continue;
+    const bridge = job.bridge!;
+    if (bridge.error) {
+      fail(job, 'links', bridge.error);
+      continue;
+    }
+    try {
+      options.beforePhase?.(job.index, 'link');
+      const guest = job.guest!;
+      const names = hostEndName(job.ifname, guest.key, String(guest.pid ?? guest.key), job.req!.local);
+      job.lif = names.name;
+      if (names.shortened) job.notes.push(`host interface named ${names.name} (pipework's ${names.shortened} is longer than 15 characters)`);
+      job.label = `${job.ifname} in ${guest.netns.label}`;
+      const mtu = job.req!.mtu ?? bridge.link!.mtu;
+      const req = createVethRequest(
+        { name: job.lif, master: bridge.link!.index, mtu, up: true, peer: { name: job.ifname, netnsFd: guest.netns.fd, mtu, mac: job.req!.mac } },
+        `creating veth ${job.lif} <-> ${job.label}`,
+      );
+      req.flags = (req.flags ?? 0) | NLM_F_ECHO; // answer with the new link: both ifindexes, no lookups
+      jobs.push(job);
+      reqs.push(req);
+    } catch (e) {
+      fail(job, 'links', e);
+    }
+  }
+  const outcomes = reqs.length ? host.sock.batch(reqs) : [];
+  const lookups: WireJob[] = [];
+  outcomes.forEach((o, i) => {
+    const job = jobs[i];
+    if (o.error) {
+      // A name already taken: a re-run, a leftover or a conflict. The one-guest path sorts it out.
+      if (isKernelError(o.error, 'EEXIST')) job.slow = true;
+      else fail(job, 'links', o.error);
+      return;
+    }
+    job.created = true;
+    job.bridge!.used = true;
+    job.steps.push(`[host] create veth ${job.lif} (port of ${job.req!.host}) <-> ${job.label}`);
+    const echo = o.replies.find((r) => r.type === RTM_NEWLINK);
+    const got = echo ? indexAndPeer(echo) : undefined;
+    if (got?.peer) {
+      job.hostIndex = got.index;
+      job.guestIndex = got.peer;
+    } else {
+      lookups.push(job); // a kernel without NLM_F_ECHO for new links
+    }
+  });
+  for (const job of lookups) {
+    try {
+      const [g] = job.sock!.batchOrThrow([getLinkByNameRequest(job.ifname, `looking up ${job.label}`)]);
+      const [h] = host.sock.batchOrThrow([getLinkByNameRequest(job.lif!, `looking up ${job.lif}`)]);
+      job.guestIndex = linkOf(g)!.index;
+      job.hostIndex = linkOf(h)!.index;
+    } catch (e) {
+      fail(job, 'links', e);
+    }
+  }
+}
+
+function configureGuests(wave: WireJob[], options: WireManyOptions, fail: Fail<WireJob>, progress: Progress): void {
+  let done = 0;
+  for (const job of wave) {
+    if (job.item || !job.created) continue;
+    try {
+      options.beforePhase?.(job.index, 'guest');
+      configureGuest(job);
+    } catch (e) {
+      fail(job, 'guests', e);
+    }
+    if (++done % 256 === 0) progress('guests', done, wave.length);
+  }
+  progress('guests', wave.length, wave.length);
+}
+
+/** Up, addresses, routes (and the MAC if the kernel chose it): one sendmsg on the guest's socket. */
+function configureGuest(job: WireJob): void {
+  const sock = job.sock!;
+  const label = job.label!;
+  const index = job.guestIndex;
+  const reqs: Request[] = [setLinkRequest(index, { up: true }, `setting ${label} up`)];
+  const kinds: ('up' | 'addr' | 'onlink' | 'default' | 'get')[] = ['up'];
+  const gateways: IpAddress[] = [];
+  const prefixes: Cidr[] = [];
+  job.steps.push(`[guest] set ${label} up`);
+  for (const a of job.req!.addresses) {
+    if (!a.cidr) continue;
+    prefixes.push(a.cidr);
+    const text = formatCidr(a.cidr);
+    reqs.push(addAddressRequest({ index, cidr: a.cidr, nodad: true }, `adding ${text} to ${label}`));
+    kinds.push('addr');
+    job.steps.push(`[guest] add address ${text} to ${label}`);
+  }
+  for (const a of job.req!.addresses) {
+    if (!a.gateway) continue;
+    const gw = a.gateway;
+    if (!prefixes.some((p) => inSubnet(gw, p))) {
+      const hostRoute: Cidr = { ...gw, prefix: gw.family === 4 ? 32 : 128 };
+      const text = `${formatCidr(hostRoute)} dev ${label}`;
+      reqs.push(routeRequest('add', { family: gw.family, dst: hostRoute, oif: index, scope: RT_SCOPE_LINK }, `adding route ${text}`));
+      kinds.push('onlink');
+      job.steps.push(`[guest] add on-link route ${text} (the gateway is outside the interface's prefixes)`);
+    }
+    reqs.push(routeRequest('add', { family: gw.family, gateway: gw.bytes, oif: index }, `adding route default via ${formatIp(gw.bytes)} dev ${label}`));
+    kinds.push('default');
+    gateways.push(gw);
+    job.steps.push(`[guest] set route default via ${formatIp(gw.bytes)} dev ${label}`);
+  }
+  if (job.req!.mac) job.mac = parseMac(job.req!.mac);
+  else if (job.packetFd >= 0) {
+    reqs.push(getLinkByIndexRequest(index, `looking up ${label}`));
+    kinds.push('get');
+  }
+  const outcomes = sock.batch(reqs);
+  let gwAt = 0;
+  for (let i = 0; i < outcomes.length; i++) {
+    const o = outcomes[i];
+    const kind = kinds[i];
+    if (kind === 'get') {
+      if (o.error) throw o.error;
+      const m = o.replies.find((r) => r.type === RTM_NEWLINK);
+      if (m) job.mac = indexAndPeer(m).mac;
+      continue;
+    }
+    if (kind === 'default') {
+      const gw = gateways[gwAt++];
+      if (o.error && isKernelError(o.error, 'EEXIST')) replaceDefault(job, gw);
+      else if (o.error) throw o.error;
+      continue;
+    }
+    if (o.error && !(kind === 'onlink' && isKernelError(o.error, 'EEXIST'))) throw o.error;
+  }
+}
+
+/** The family already has a default route (through another interface): pipework replaces it; keep it for undo. */
+function replaceDefault(job: WireJob, gw: IpAddress): void {
+  const sock = job.sock!;
+  const text = `default via ${formatIp(gw.bytes)} dev ${job.label}`;
+  const old = defaultRoutes(sock, gw.family, ` in ${job.label}`)[0];
+  sock.request(routeRequest('replace', { family: gw.family, gateway: gw.bytes, oif: job.guestIndex }, `replacing the default route with ${text}`));
+  if (old) job.replaced.push(old);
+}
+
+function announceAll(wave: WireJob[], options: WireManyOptions, fail: Fail<WireJob>): void {
+  for (const job of wave) {
+    if (job.item || !job.created) continue;
+    try {
+      options.beforePhase?.(job.index, 'announce');
+    } catch (e) {
+      fail(job, 'announce', e);
+      continue;
+    }
+    const addresses = job.req!.addresses.flatMap((a) => (a.cidr ? [a.cidr as IpAddress] : []));
+    if (!addresses.length) continue;
+    const list = addresses.map((a) => formatIp(a.bytes)).join(', ');
+    job.steps.push(`[guest] announce ${list} on ${job.ifname} (gratuitous ARP / unsolicited NA)`);
+    // Best effort, like pipework's arping: the wiring stands even if the announcement fails.
+    try {
+      if (job.packetFd >= 0 && job.mac) announceOn(job.packetFd, job.guestIndex, job.mac, addresses);
+    } catch (e) {
+      job.notes.push(`announcing ${list} failed: ${(e as Error).message}`);
+    }
+  }
+  for (const job of wave) {
+    if (job.item || !job.created) continue;
+    job.item = {
+      index: job.index,
+      guest: job.spec.guest,
+      status: 'wired',
+      result: {
+        guest: job.guest!.netns.label,
+        ifname: job.ifname,
+        host: job.req!.host,
+        kind: 'bridge',
+        hostIfname: job.lif,
+        addresses: job.req!.addresses.flatMap((a) => (a.cidr ? [formatCidr(a.cidr)] : [])),
+        gateways: job.req!.addresses.flatMap((a) => (a.gateway ? [formatIp(a.gateway.bytes)] : [])),
+        mac: job.mac ? formatMac(job.mac) : job.req!.mac,
+        changed: true,
+        dryRun: false,
+        steps: job.steps,
+        notes: job.notes,
+      },
+    };
+  }
+}
+
+/**
+ * Undoes the guests that failed after their veth was made: the default routes they replaced go
+ * back, then their veths are deleted (the guest end, its addresses and routes go with them).
+ */
+function rollbackFailed(host: HostSide, wave: WireJob[]): void {
+  const failed = wave.filter((j) => j.created && !j.rolledBack && j.item?.status === 'failed');
+  if (!failed.length) return;
+  for (const job of failed) job.rolledBack = true;
+  const undoFailures = new Map<WireJob, string[]>();
+  const note = (job: WireJob, what: string, e: unknown) => {
+    const list = undoFailures.get(job) ?? [];
+    list.push(`${what}: ${errorOf(e).message}`);
+    undoFailures.set(job, list);
+  };
+  for (const job of failed) {
+    for (const r of job.replaced) {
+      try {
+        job.sock!.request(
+          routeRequest('replace', { family: r.family, gateway: r.gateway, oif: r.oif, metric: r.priority, protocol: r.protocol, table: r.table, scope: r.scope }, 'restoring the previous default route'),
+        );
+      } catch (e) {
+        note(job, 'undoing the default route', e);
+      }
+    }
+  }
+  const outcomes = host.sock.batch(failed.map((j) => (j.hostIndex ? deleteLinkRequest(j.hostIndex, `removing ${j.lif}`) : deleteLinkByNameRequest(j.lif!, `removing ${j.lif}`))));
+  outcomes.forEach((o, i) => {
+    if (o.error && !isKernelError(o.error, 'ENODEV')) note(failed[i], `undoing "create veth ${failed[i].lif}"`, o.error);
+  });
+  for (const job of failed) {
+    const list = undoFailures.get(job);
+    if (list) job.item!.undoFailures = [...(job.item!.undoFailures ?? []), ...list];
+  }
+}
+
+/** Bridges this call created and no guest ended up on are removed again, unless someone else uses them. */
+function removeUnusedBridges(host: HostSide, bridges: Map<string, BridgeState>, jobs: WireJob[]): void {
+  for (const [name, state] of bridges) {
+    if (!state.created || !state.link) continue;
+    const onIt = jobs.filter((j) => j.req?.host === name && j.item && j.item.status !== 'failed');
+    if (onIt.length) continue;
+    try {
+      if (listLinks(host.sock).some((l) => l.master === state.link!.index)) continue;
+      host.sock.request(deleteLinkRequest(state.link.index, `removing bridge ${name}`));
+    } catch {
+      // best effort: the bridge stays
+    }
+  }
+}
+
+/** The one-guest path, for whatever the fast path does not do. */
+async function fallback(pw: Pipework, jobs: WireJob[], options: WireManyOptions, fail: Fail<WireJob>, progress: Progress): Promise<void> {
+  let done = 0;
+  for (const job of jobs) {
+    try {
+      const result = await pw.wire(job.spec, { dryRun: options.dryRun });
+      job.item = { index: job.index, guest: job.spec.guest, status: options.dryRun ? 'planned' : result.changed ? 'wired' : 'unchanged', result };
+    } catch (e) {
+      fail(job, 'fallback', e);
+    }
+    if (++done % 64 === 0) progress('fallback', done, jobs.length);
+  }
+  if (jobs.length) progress('fallback', jobs.length, jobs.length);
+}
+
+async function closeWave(wave: (WireJob | UnwireJob)[]): Promise<void> {
+  const packetFds: number[] = [];
+  for (const job of wave) {
+    job.sock?.close();
+    job.sock = undefined;
+    job.guest?.netns.close();
+    if ('packetFd' in job && job.packetFd >= 0) {
+      packetFds.push(job.packetFd);
+      job.packetFd = -1;
+    }
+  }
+  await closeInParallel(packetFds);
+}
+
+// ---------------------------------------------------------------------------------------------
+// unwireMany
+
+interface UnwireJob {
+  unwire: true;
+  index: number;
+  spec: UnwireTarget;
+  ifname: string;
+  guest?: Guest;
+  sock?: NetlinkSocket;
+  link?: Link;
+  hostEnd?: Link;
+  item?: UnwireManyItem;
+}
+
+/**
+ * Removes many guest interfaces (a veth takes its host end along). Removing what is already gone
+ * succeeds, as unwire() does. Veths whose host end is in this session's namespace are removed in
+ * one kernel operation (tagged with a group, then the group deleted: one RCU grace period for all,
+ * instead of ~16 ms each); other interfaces one by one.
+ */
+export async function unwireMany(pw: Pipework, targets: readonly UnwireTarget[], options: BulkOptions = {}): Promise<UnwireManyResult> {
+  const clock = new Clock();
+  const host = pw.hostSide;
+  const items: UnwireManyItem[] = new Array(targets.length);
+  let failedCount = 0;
+  const progress = (stage: BulkStage, done: number, total: number) => options.onProgress?.({ stage, done, total, failed: failedCount });
+  const fail = (job: UnwireJob, stage: BulkStage, e: unknown) => {
+    failedCount++;
+    job.item = { index: job.index, guest: job.spec?.guest, status: 'failed', error: errorOf(e), stage };
+  };
+  const absent = (job: UnwireJob, label: string, note: string) => {
+    job.item = { index: job.index, guest: job.spec.guest, status: 'absent', result: { guest: label, ifname: job.ifname, removed: false, notes: [note] } };
+  };
+
+  clock.enter('validate');
+  const problems = new Map(validateTargets(targets).map((p) => [p.index, p.message]));
+  const jobs: UnwireJob[] = targets.map((spec, index) => ({ unwire: true, index, spec, ifname: spec?.ifname ?? DEFAULT_IFNAME }));
+  for (const job of jobs) {
+    const problem = problems.get(job.index);
+    if (problem !== undefined) fail(job, 'validate', new InputError(problem));
+  }
+  const size = waveSize(options);
+  const pending = jobs.filter((j) => !j.item);
+  for (let at = 0; at < pending.length; at += size) {
+    const wave = pending.slice(at, at + size);
+    try {
+      clock.enter('resolve');
+      await resolveWave(pw, wave, options, (job, e) => {
+        // A guest that is gone took its namespace, and every interface in it, along.
+        if (isGone(e)) absent(job, job.spec.guest, `${errorOf(e).message}: nothing to remove`);
+        else fail(job, 'resolve', e);
+      }, progress);
+      clock.enter('sockets');
+      presizeFdTable(host.sock.fd, wave.length * 2);
+      for (const job of wave) {
+        if (job.item) continue;
+        try {
+          job.sock = openGuestSockets(job.guest!, false).sock;
+        } catch (e) {
+          fail(job, 'sockets', e);
+        }
+      }
+      clock.enter('links');
+      findLinks(host, wave, absent, fail);
+      removeLinks(host, wave, fail);
+      progress('links', wave.length, wave.length);
+    } finally {
+      clock.enter('close');
+      await closeWave(wave);
+    }
+  }
+  for (const job of jobs) items[job.index] = job.item!;
+  const timings = clock.finish();
+  progress('done', targets.length, targets.length);
+  return {
+    total: targets.length,
+    removed: items.filter((i) => i.status === 'removed').length,
+    absent: items.filter((i) => i.status === 'absent').length,
+    failed: items.filter((i) => i.status === 'failed').length,
+    items,
+    timings,
+  };
+}
+
+function isGone(e: unknown): boolean {
+  return e instanceof InputError && /does not exist|is not running|no network namespace named|neither a named netns nor a container known|knows no container/.test(e.message);
+}
+
+/** The guest interfaces (one get per guest) and, for veths, their host ends (one batch). */
+function findLinks(host: HostSide, wave: UnwireJob[], absent: (job: UnwireJob, label: string, note: string) => void, fail: Fail<UnwireJob>): void {
+  const veths: UnwireJob[] = [];
+  for (const job of wave) {
+    if (job.item) continue;
+    const label = job.guest!.netns.label;
+    const [o] = job.sock!.batch([getLinkByNameRequest(job.ifname, `looking up ${job.ifname} in ${label}`)]);
+    if (o.error && isKernelError(o.error, 'ENODEV')) absent(job, label, `${job.ifname} is not in ${label}: nothing to remove`);
+    else if (o.error) fail(job, 'links', o.error);
+    else {
+      job.link = linkOf(o);
+      if (job.link?.kind === 'veth' && job.link.link) veths.push(job);
+    }
+  }
+  if (!veths.length) return;
+  // The peer's index names a link in the host namespace only if the peer lives there: check the
+  // namespace id too (IFLA_LINK_NETNSID of the host end against the guest's id as the host sees it).
+  const peers = host.sock.batch(veths.map((j) => getLinkByIndexRequest(j.link!.link!, `looking up the host end of ${j.ifname}`)));
+  const ids = host.sock.batch(veths.map((j) => getNsidRequest(j.guest!.netns.fd, `asking the id of ${j.guest!.netns.label}`)));
+  veths.forEach((job, i) => {
+    const peer = peers[i].error ? undefined : linkOf(peers[i]);
+    const m = ids[i].replies[0];
+    const nsid = m ? parseAttrs(m.payload, 4).i32(NETNSA_NSID) : undefined;
+    if (peer?.kind === 'veth' && peer.link === job.link!.index && nsid !== undefined && nsid >= 0 && peer.linkNetnsId === nsid) job.hostEnd = peer;
+  });
+}
+
+function removeLinks(host: HostSide, wave: UnwireJob[], fail: Fail<UnwireJob>): void {
+  const grouped = wave.filter((j) => !j.item && j.hostEnd);
+  const single = wave.filter((j) => !j.item && j.link && !j.hostEnd);
+  if (grouped.length) {
+    // A group number nobody else uses: random, and every member checked by its answer.
+    const group = 0x40000000 + Math.floor(Math.random() * 0x3fffffff);
+    const tagged = host.sock.batch(grouped.map((j) => {
+      const w = ifinfomsg({ index: j.hostEnd!.index });
+      w.attrU32(IFLA_GROUP, group);
+      return { type: RTM_NEWLINK, message: w.finish(), what: `tagging ${j.hostEnd!.name} for removal` };
+    }));
+    const ok = grouped.filter((_, i) => !tagged[i].error);
+    grouped.forEach((j, i) => {
+      if (tagged[i].error) single.push(j); // gone meanwhile, or refused: one by one below
+    });
+    if (ok.length) {
+      const w = ifinfomsg({});
+      w.attrU32(IFLA_GROUP, group);
+      const [o] = host.sock.batch([{ type: RTM_DELLINK, message: w.finish(), what: `removing ${ok.length} veth pairs` }]);
+      if (o.error) {
+        // Put the group back to the default and fall back to one by one.
+        host.sock.batch(ok.map((j) => {
+          const r = ifinfomsg({ index: j.hostEnd!.index });
+          r.attrU32(IFLA_GROUP, 0);
+          return { type: RTM_NEWLINK, message: r.finish(), what: `untagging ${j.hostEnd!.name}` };
+        }));
+        single.push(...ok);
+      } else {
+        for (const job of ok) removed(job, job.hostEnd!.name);
+      }
+    }
+  }
+  for (const job of single) {
+    const label = job.guest!.netns.label;
+    const [o] = job.sock!.batch([deleteLinkRequest(job.link!.index, `removing ${job.ifname} from ${label}`)]);
+    if (o.error && !isKernelError(o.error, 'ENODEV')) fail(job, 'links', o.error);
+    else removed(job, job.hostEnd?.name);
+  }
+}
+
+function removed(job: UnwireJob, hostIfname: string | undefined): void {
+  job.item = {
+    index: job.index,
+    guest: job.spec.guest,
+    status: 'removed',
+    result: { guest: job.guest!.netns.label, ifname: job.ifname, removed: true, kind: job.link?.kind, hostIfname, notes: [] },
+  };
+}
+
