@@ -113,7 +113,8 @@ const RTM_F_LOOKUP_TABLE = 0x1000;
 /** RTM_GETROUTE for one destination; the reply is one RTM_NEWROUTE (decode it with decodeRoute). */
 export function routeGetRequest(q: RouteQuery, what: string): Request {
   const full = q.family === 4 ? 32 : 128;
-  const w = rtmsg({ af: familyToAf(q.family), dstLen: full, srcLen: q.from ? full : 0, flags: RTM_F_LOOKUP_TABLE });
+  // IPv4 reports the table a lookup used only when asked (IPv6 always does), as iproute2 asks.
+  const w = rtmsg({ af: familyToAf(q.family), dstLen: full, srcLen: q.from ? full : 0, flags: q.family === 4 ? RTM_F_LOOKUP_TABLE : 0 });
   w.attr(RTA_DST, q.to);
   if (q.from) w.attr(RTA_SRC, q.from);
   if (q.iif !== undefined) w.attrU32(RTA_IIF, q.iif);
