@@ -3,7 +3,10 @@ import { readFileSync } from 'node:fs';
 import { KernelError } from '../netlink/errors.js';
 import { ConflictError, InputError } from '../util/errors.js';
 import { formatIp } from '../util/ip.js';
+import type { Lease } from '../dhcp/index.js';
+import { parseDhcpForm } from '../wire/dhcp.js';
 import { Pipework, type WireResult } from '../wire/pipework.js';
+import type { WiringSpec } from '../wire/spec.js';
 import type { WiredInterface } from '../wire/inventory.js';
 import { StepFailedError } from '../wire/plan.js';
 import { waitForInterface, WaitTimeoutError } from '../wire/wait.js';
@@ -57,9 +60,11 @@ async function run(command: Command, global: GlobalOptions, io: Io): Promise<num
       return EXIT_OK;
     case 'wire':
       return withSession(global, async (pw) => {
-        if (command.family) checkFamily(command.spec.addresses as string, command.family);
-        const result = await pw.wire(command.spec, { dryRun: global.dryRun });
+        const spec = withDhcpOptions(command.spec, command.options);
+        if (command.family) checkFamily(spec, command.family);
+        const result = await pw.wire(spec, { dryRun: global.dryRun });
         printWire(result, global, io);
+        if (result.keeper) await keepLease(result, io);
         return EXIT_OK;
       });
     case 'apply':
@@ -100,13 +105,57 @@ async function withSession(global: GlobalOptions, body: (pw: Pipework) => Promis
 }
 
 /** pipework's -a: the family is taken from each address anyway; a mismatch is an error. */
-function checkFamily(addresses: string, family: 4 | 6): void {
+function checkFamily(spec: WiringSpec, family: 4 | 6): void {
+  const addresses = spec.addresses as string;
+  if (spec.dhcp) {
+    if (family === 6) throw new InputError('-a 6 with DHCP: the built-in client speaks DHCPv4 only', 'drop -a 6, or give IPv6 addresses statically');
+    return;
+  }
   for (const item of addresses.split(',')) {
     const addr = item.split('@')[0].trim();
     if (addr === '0/0' || !addr.includes('/')) continue;
     const isV6 = addr.includes(':');
     if (isV6 !== (family === 6)) throw new InputError(`-a ${family} was given, but ${addr} is an IPv${isV6 ? 6 : 4} address`, 'drop -a: the family is taken from the address');
   }
+}
+
+/** --keep, --timeout and --resolv-conf belong to DHCP address forms only. */
+function withDhcpOptions(spec: WiringSpec, options: Record<string, string | boolean>): WiringSpec {
+  const isDhcp = typeof spec.addresses === 'string' && parseDhcpForm(spec.addresses) !== undefined;
+  const given = (['keep', 'timeout', 'resolvConf'] as const).filter((k) => options[k] !== undefined);
+  if (!isDhcp) {
+    if (given.length) throw new UsageError(`--${given[0] === 'resolvConf' ? 'resolv-conf' : given[0]} goes with a DHCP address (dhcp, dhcp-f, udhcpc, ...)`);
+    return spec;
+  }
+  const timeout = options.timeout === undefined ? undefined : Number(options.timeout);
+  if (timeout !== undefined && !(timeout > 0)) throw new UsageError(`--timeout takes a number of seconds, not "${options.timeout}"`);
+  return {
+    ...spec,
+    dhcp: {
+      ...parseDhcpForm(spec.addresses as string),
+      keep: options.keep === true || undefined,
+      timeoutSeconds: timeout,
+      resolvConf: typeof options.resolvConf === 'string' ? options.resolvConf : undefined,
+    },
+  };
+}
+
+/** Keep mode: stay in the foreground while the client renews; SIGTERM/SIGINT/SIGHUP release. */
+async function keepLease(result: WireResult, io: Io): Promise<void> {
+  const keeper = result.keeper!;
+  const stop = () => void keeper.stop();
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+  for (const sig of signals) process.on(sig, stop);
+  io.err(`pipework: keeping the DHCP lease of ${result.addresses[0]} on ${result.ifname} in ${result.guest}; SIGTERM releases it\n`);
+  keeper.on('renewed', (lease: Lease) => io.err(`pipework: lease of ${lease.address} renewed\n`));
+  keeper.on('nak', () => io.err('pipework: the server refused the lease; asking again\n'));
+  keeper.on('expired', (lease: Lease) => io.err(`pipework: the lease of ${lease.address} expired; its address was removed\n`));
+  try {
+    await keeper.finished();
+  } finally {
+    for (const sig of signals) process.off(sig, stop);
+  }
+  io.err('pipework: DHCP lease released\n');
 }
 
 function printWire(r: WireResult, global: GlobalOptions, io: Io): void {

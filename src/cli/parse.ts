@@ -184,7 +184,7 @@ function number(opts: Record<string, string | boolean>, key: string, name: strin
 
 export const USAGE = `Usage:
   pipework <hostif> [-i <guestif>] [-l <localif>] [-a 4|6] <guest> <address>[@<gateway>][,...] [<mac>][@<vlan>]
-  pipework <hostif> <guest> dhcp[:<options>] [<mac>]
+  pipework <hostif> <guest> dhcp[-f][:<options>] [<mac>] [--keep] [--timeout <s>] [--resolv-conf <path>|container]
   pipework del <guest> [-i <guestif>]
   pipework route|rule|tc <guest> <arguments as for ip route, ip rule, tc>
   pipework ls [<guest>]

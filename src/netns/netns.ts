@@ -66,6 +66,12 @@ export class Netns {
     return new Netns(fd, this.inode, label, pid, this.name);
   }
 
+  /** A second, independent handle on the same namespace (its own fd, closed separately). */
+  duplicate(): Netns {
+    const fd = fs.openSync(`/proc/self/fd/${this.fd}`, 'r');
+    return new Netns(fd, this.inode, this.label, this.pid, this.name);
+  }
+
   /** Same namespace as the calling thread's? */
   isCurrent(): boolean {
     return currentInode() === this.inode;

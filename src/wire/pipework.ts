@@ -7,7 +7,9 @@ import { inNetns } from '../netns/enter.js';
 import { Netns } from '../netns/netns.js';
 import { deleteLinkRequest, getLink, type Link, setLinkRequest } from '../ops/link.js';
 import { ConflictError, InputError } from '../util/errors.js';
-import { formatCidr, formatIp, type IpAddress, parseMac } from '../util/ip.js';
+import { formatCidr, formatIp, type IpAddress, parseIp, parseMac } from '../util/ip.js';
+import type { DhcpKeeper, Lease } from '../dhcp/index.js';
+import { type DhcpOutcome, type DhcpSpec, dhcpStep, parseDhcpForm, releaseDhcp } from './dhcp.js';
 import type { DriverPlan, HostSide } from './driver.js';
 import { homeNameOf } from './drivers/direct.js';
 import { linkByMac, selectDriver } from './drivers/index.js';
@@ -40,6 +42,10 @@ export interface WireResult {
   mac?: string;
   /** false when the guest was already wired as asked */
   changed: boolean;
+  /** the DHCP lease, when the addresses came from DHCP */
+  lease?: Lease;
+  /** keep mode: the running client that renews the lease; await keeper.finished(), stop() releases */
+  keeper?: DhcpKeeper;
   dryRun: boolean;
   steps: string[];
   notes: string[];
@@ -110,12 +116,23 @@ export class Pipework {
         host: this.host, guest, gsock, hostIf, hostLink, ifname, local: req.local, addresses: req.addresses,
         mac: req.mac, vlan: req.vlan, mtu: req.mtu, kind: req.kind, mode: req.mode, directPhys: req.directPhys, pkey: req.pkey,
       });
-      const announced = req.addresses.flatMap((a) => (a.cidr ? [a.cidr as IpAddress] : []));
       const steps = [...plan.steps];
       const notes = [...plan.notes];
-      if (!plan.alreadyWired && announced.length) steps.push(announceStep(guest, gsock, ifname, announced, notes));
+      const dhcp: DhcpOutcome = {};
+      if (req.dhcp) steps.push(dhcpStep(guest, ifname, req.dhcp, dhcp));
+      const announced = () =>
+        dhcp.lease ? [{ family: 4 as const, bytes: parseIp(dhcp.lease.address)!.bytes }] : req.addresses.flatMap((a) => (a.cidr ? [a.cidr as IpAddress] : []));
+      if (!plan.alreadyWired && (announced().length || req.dhcp)) steps.push(announceStep(guest, gsock, ifname, announced, notes));
       if (!options.dryRun) await applySteps(steps, options);
-      return result(guest, { ...req, host: hostIf, ifname }, plan, steps, notes, options.dryRun ?? false);
+      const r = result(guest, { ...req, host: hostIf, ifname }, plan, steps, notes, options.dryRun ?? false);
+      if (dhcp.lease) {
+        r.addresses = [`${dhcp.lease.address}/${dhcp.lease.prefix}`];
+        r.gateways = dhcp.lease.routers.slice(0, 1);
+        r.lease = dhcp.lease;
+        if (!dhcp.keeper) notes.push(`DHCP lease of ${r.addresses[0]} applied; it will not be renewed (use dhcp-f or --keep to keep it)`);
+      }
+      r.keeper = dhcp.keeper;
+      return r;
     } finally {
       gsock.close();
       guest.netns.close();
@@ -140,16 +157,19 @@ export class Pipework {
     try {
       const link = getLink(gsock, { name: ifname }, ` in ${guest.netns.label}`);
       if (!link) return { guest: guest.netns.label, ifname, removed: false, notes: [`${ifname} is not in ${guest.netns.label}: nothing to remove`] };
+      const notes: string[] = [];
+      const released = await releaseDhcp(guest, ifname);
+      if (released) notes.push(released);
       const home = homeNameOf(link);
       if (home) {
         // A NIC moved in by --direct-phys goes back to the host under its own name.
         gsock.request(setLinkRequest(link.index, { up: false }, `setting ${ifname} in ${guest.netns.label} down`));
         gsock.request(setLinkRequest(link.index, { netnsFd: this.host.netns.fd, name: home, alias: '' }, `moving ${ifname} back to the host as ${home}`));
-        return { guest: guest.netns.label, ifname, removed: true, kind: 'direct', hostIfname: home, notes: [`${home} is back on the host`] };
+        return { guest: guest.netns.label, ifname, removed: true, kind: 'direct', hostIfname: home, notes: [...notes, `${home} is back on the host`] };
       }
       const hostEnd = link.kind === 'veth' && link.link ? this.hostPeerOf(link) : undefined;
       gsock.request(deleteLinkRequest(link.index, `removing ${ifname} from ${guest.netns.label}`));
-      return { guest: guest.netns.label, ifname, removed: true, kind: link.kind, hostIfname: hostEnd?.name, notes: [] };
+      return { guest: guest.netns.label, ifname, removed: true, kind: link.kind, hostIfname: hostEnd?.name, notes };
     } finally {
       gsock.close();
       guest.netns.close();
@@ -193,12 +213,13 @@ function isGone(e: unknown): boolean {
   return e instanceof InputError && /does not exist|is not running|no network namespace named|neither a named netns nor a container known|knows no container/.test(e.message);
 }
 
-function announceStep(guest: Guest, gsock: NetlinkSocket, ifname: string, addresses: IpAddress[], notes: string[]): Step {
-  const list = addresses.map((a) => formatIp(a.bytes)).join(', ');
+function announceStep(guest: Guest, gsock: NetlinkSocket, ifname: string, which: () => IpAddress[], notes: string[]): Step {
+  const list = which().map((a) => formatIp(a.bytes)).join(', ') || 'the leased address';
   return {
     what: `announce ${list} on ${ifname} (gratuitous ARP / unsolicited NA)`,
     where: 'guest',
     apply: () => {
+      const addresses = which();
       // Best effort, like pipework's arping: the wiring stands even if the announcement fails.
       try {
         const link = getLink(gsock, { name: ifname });
@@ -224,12 +245,15 @@ interface NormalizedSpec {
   mode?: string;
   directPhys?: boolean;
   pkey?: string;
+  dhcp?: DhcpSpec;
 }
 
 export function normalize(spec: WiringSpec): NormalizedSpec {
   if (!spec.host) throw new InputError('no host interface given', 'name a bridge, e.g. br1');
   if (!spec.host.startsWith('mac:')) checkIfname(spec.host, 'host interface');
-  const addresses = typeof spec.addresses === 'string' ? parseAddresses(spec.addresses) : (spec.addresses ?? []);
+  const dhcpForm = typeof spec.addresses === 'string' ? parseDhcpForm(spec.addresses) : undefined;
+  const dhcp = dhcpForm || spec.dhcp ? { ...dhcpForm, ...spec.dhcp, keep: spec.dhcp?.keep || dhcpForm?.keep } : undefined;
+  const addresses = dhcpForm ? [] : typeof spec.addresses === 'string' ? parseAddresses(spec.addresses) : (spec.addresses ?? []);
   return {
     host: spec.host,
     ifname: spec.ifname === undefined ? undefined : checkIfname(spec.ifname, 'guest interface name (-i)'),
@@ -242,6 +266,7 @@ export function normalize(spec: WiringSpec): NormalizedSpec {
     mode: spec.mode,
     directPhys: spec.directPhys,
     pkey: spec.pkey,
+    dhcp,
   };
 }
 

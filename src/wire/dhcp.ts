@@ -1,0 +1,98 @@
+// Addresses from DHCP instead of the command line: pipework's `dhcp`, `udhcpc`, `dhclient`, `dhcpcd`
+// forms (with `-f` or `:OPTIONS`), all served by the built-in client (src/dhcp), which speaks DHCP
+// from inside the guest and applies the lease through netlink. No client process is started and no
+// file of the host is touched.
+import * as fs from 'node:fs';
+import {
+  DhcpKeeper, dhcpRunDir, guestKey, interpretClientWords, type Lease, obtainLease, releaseRecordedLease, stopDhcpClient,
+  type DhcpKeeperOptions,
+} from '../dhcp/index.js';
+import type { Guest } from '../guest/resolve.js';
+import { InputError } from '../util/errors.js';
+import type { Step } from './plan.js';
+
+export interface DhcpSpec {
+  /** keep the lease: stay in the foreground, renew, release on SIGTERM (dhcp-f, udhcpc-f, --keep) */
+  keep?: boolean;
+  /** option 12; default the container's (or netns') name */
+  hostname?: string;
+  /** bound on getting a lease; default 30 s */
+  timeoutSeconds?: number;
+  /** write the lease's DNS servers here: a path, or "container" for the container's /etc/resolv.conf */
+  resolvConf?: string;
+  /** upstream client words after "dhcp:" (e.g. "-f", "-x hostname:web") */
+  words?: string[];
+  /** which upstream form was given, for messages */
+  client?: string;
+}
+
+const FORMS = /^(dhcp|dhcp-f|udhcpc|udhcpc-f|dhclient|dhclient-f|dhcpcd)(?::(.*))?$/;
+
+/** pipework's DHCP address forms -> a DhcpSpec; undefined for anything else. */
+export function parseDhcpForm(text: string): DhcpSpec | undefined {
+  const m = FORMS.exec(text.trim());
+  if (!m) return undefined;
+  const client = m[1];
+  const words = (m[2] ?? '').split(/\s+/).filter(Boolean);
+  return { client, keep: client.endsWith('-f') || undefined, words };
+}
+
+export function runDirFor(guest: Guest, ifname: string): string {
+  return dhcpRunDir(guestKey(guest.kind, guest.container?.id ?? guest.key), ifname);
+}
+
+export interface DhcpOutcome {
+  lease?: Lease;
+  keeper?: DhcpKeeper;
+}
+
+/** The step that gets (and, in keep mode, keeps) the lease for an interface that is up. */
+export function dhcpStep(guest: Guest, ifname: string, spec: DhcpSpec, outcome: DhcpOutcome): Step {
+  const words = interpretClientWords(spec.words ?? [], spec.client ?? 'dhcp');
+  const keep = spec.keep || words.keep || false;
+  const options: DhcpKeeperOptions = {
+    netns: guest.netns,
+    ifname,
+    hostname: spec.hostname ?? guest.container?.name ?? guest.netns.name ?? guest.ref,
+    timeoutMs: spec.timeoutSeconds === undefined ? 30_000 : spec.timeoutSeconds * 1000,
+    resolvConf: resolvTarget(spec.resolvConf, guest),
+    runDir: runDirFor(guest, ifname),
+    guestLabel: guest.netns.label,
+    watchPid: guest.pid,
+    ...words.options,
+  };
+  return {
+    what: `obtain a DHCP lease for ${ifname}${keep ? ' and keep it (renewals, release on exit)' : ' (one-shot)'}`,
+    where: 'guest',
+    apply: async () => {
+      if (keep) {
+        // The keeper outlives this call (the caller waits on it); a fresh netns handle keeps the
+        // namespace open for it after the wiring closes its own.
+        const netns = guest.netns.duplicate();
+        const keeper = new DhcpKeeper({ ...options, netns });
+        void keeper.finished().finally(() => netns.close());
+        outcome.keeper = keeper;
+        outcome.lease = await keeper.start();
+      } else {
+        outcome.lease = await obtainLease(options);
+      }
+    },
+  };
+}
+
+function resolvTarget(value: string | undefined, guest: Guest): DhcpKeeperOptions['resolvConf'] {
+  if (value === undefined) return undefined;
+  if (value !== 'container') return value;
+  if (!guest.pid) throw new InputError(`--resolv-conf container needs a container or a PID guest; ${guest.netns.label} has no process to reach`, 'give a file path instead');
+  return { containerPid: guest.pid };
+}
+
+/** For `del`: stop a keeper (it releases), or release a one-shot lease recorded for the interface. */
+export async function releaseDhcp(guest: Guest, ifname: string): Promise<string | undefined> {
+  const runDir = runDirFor(guest, ifname);
+  if (!fs.existsSync(runDir)) return undefined;
+  const stopped = await stopDhcpClient(runDir);
+  const released = await releaseRecordedLease({ netns: guest.netns, ifname, runDir });
+  const lease = released ?? stopped.lease;
+  return lease ? `released the DHCP lease of ${lease.address}/${lease.prefix}` : undefined;
+}
