@@ -6,33 +6,24 @@ import type { NetlinkSocket } from '../netlink/session.js';
 import type { Netns } from '../netns/netns.js';
 import type { Link } from '../ops/link.js';
 import type { Step } from './plan.js';
-import type { AddressWithGateway } from './spec.js';
+import type { AddressWithGateway, LinkChoices } from './spec.js';
 
 export interface HostSide {
   sock: NetlinkSocket;
   netns: Netns;
 }
 
-export interface DriverContext {
+export interface DriverContext extends LinkChoices {
   host: HostSide;
   guest: Guest;
   /** a netlink socket inside the guest's namespace */
   gsock: NetlinkSocket;
-  /** the host interface as named by the user, and the link if it exists */
+  /** the host interface as named by the user (or found by mac:), and the link if it exists */
   hostIf: string;
   hostLink?: Link;
   ifname: string;
   local?: string;
   addresses: AddressWithGateway[];
-  mac?: string;
-  vlan?: number;
-  mtu?: number;
-  /** physical host interfaces: macvlan or ipvlan, their mode, or the NIC itself moved */
-  kind?: 'macvlan' | 'ipvlan';
-  mode?: string;
-  directPhys?: boolean;
-  /** IPoIB partition key text (hex) */
-  pkey?: string;
 }
 
 export interface DriverPlan {

@@ -17,7 +17,7 @@ import { ipoibDriver } from './drivers/ipoib.js';
 import { candidateGuests, inventoryOf, type WiredInterface } from './inventory.js';
 import { applySteps, type Step, type StepHooks } from './plan.js';
 import { type BulkOptions, type UnwireManyResult, type UnwireTarget, unwireMany, type WireManyOptions, type WireManyResult, wireMany } from './bulk.js';
-import { checkIfname, checkMtu, DEFAULT_IFNAME, formatAddresses, parseAddresses, resolveMac, type AddressWithGateway, type WiringSpec } from './spec.js';
+import { checkIfname, checkMtu, DEFAULT_IFNAME, formatAddresses, parseAddresses, resolveMac, type NormalizedSpec, type WiringSpec } from './spec.js';
 
 export interface PipeworkOptions {
   /** the host side: a named netns or a handle; default the caller's own namespace */
@@ -112,10 +112,7 @@ export class Pipework {
       if (req.pkey !== undefined && req.vlan === undefined && driver !== ipoibDriver) {
         throw new InputError(`VLAN "${req.pkey}" is not a number`, 'write [MAC]@VLAN with a VLAN ID from 1 to 4094, e.g. @10');
       }
-      const plan = driver.plan({
-        host: this.host, guest, gsock, hostIf, hostLink, ifname, local: req.local, addresses: req.addresses,
-        mac: req.mac, vlan: req.vlan, mtu: req.mtu, kind: req.kind, mode: req.mode, directPhys: req.directPhys, pkey: req.pkey,
-      });
+      const plan = driver.plan({ ...req, host: this.host, guest, gsock, hostIf, hostLink, ifname });
       const steps = [...plan.steps];
       const notes = [...plan.notes];
       const dhcp: DhcpOutcome = {};
@@ -230,22 +227,6 @@ function announceStep(guest: Guest, gsock: NetlinkSocket, ifname: string, which:
       }
     },
   };
-}
-
-interface NormalizedSpec {
-  host: string;
-  /** undefined: the driver's default (eth1, or ib0 for IPoIB) */
-  ifname?: string;
-  local?: string;
-  addresses: AddressWithGateway[];
-  mac?: string;
-  vlan?: number;
-  mtu?: number;
-  kind?: 'macvlan' | 'ipvlan';
-  mode?: string;
-  directPhys?: boolean;
-  pkey?: string;
-  dhcp?: DhcpSpec;
 }
 
 export function normalize(spec: WiringSpec): NormalizedSpec {

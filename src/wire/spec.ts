@@ -11,18 +11,8 @@ export interface AddressWithGateway {
   gateway?: IpAddress;
 }
 
-/** One wiring, as the CLI and the library take it. Only host, guest and addresses are required. */
-export interface WiringSpec {
-  /** host interface: a bridge name (created if missing and it starts with "br") */
-  host: string;
-  /** the guest: container name/ID, netns:NAME, pid:N, N, or a netns file path */
-  guest: string;
-  /** interface name inside the guest (default eth1) */
-  ifname?: string;
-  /** host-side interface name (default: pipework's v<ifname>pl<pid>) */
-  local?: string;
-  /** pipework's address spec string, or already-parsed addresses */
-  addresses?: string | AddressWithGateway[];
+/** The choices about the link itself, shared by the request and the drivers that carry it out. */
+export interface LinkChoices {
   /** MAC address of the guest interface, or "U:<seed>" */
   mac?: string;
   vlan?: number;
@@ -36,7 +26,31 @@ export interface WiringSpec {
   directPhys?: boolean;
   /** IPoIB partition key as pipework takes it after @ (hex, e.g. "8001") */
   pkey?: string;
+}
+
+/** One wiring, as the CLI and the library take it. Only host, guest and addresses are required. */
+export interface WiringSpec extends LinkChoices {
+  /** host interface: a bridge name (created if missing and it starts with "br"), a NIC, mac:<addr>, ... */
+  host: string;
+  /** the guest: container name/ID, netns:NAME, pid:N, N, or a netns file path */
+  guest: string;
+  /** interface name inside the guest (default eth1) */
+  ifname?: string;
+  /** host-side interface name (default: pipework's v<ifname>pl<pid>) */
+  local?: string;
+  /** pipework's address spec string, or already-parsed addresses */
+  addresses?: string | AddressWithGateway[];
   /** DHCP settings; an address spec of dhcp, dhcp-f, udhcpc[-f], dhclient[-f] or dhcpcd also asks for DHCP */
+  dhcp?: DhcpSpec;
+}
+
+/** A WiringSpec checked and parsed: what the engine works from. */
+export interface NormalizedSpec extends LinkChoices {
+  host: string;
+  /** undefined: the driver's default (eth1, or ib0 for IPoIB) */
+  ifname?: string;
+  local?: string;
+  addresses: AddressWithGateway[];
   dhcp?: DhcpSpec;
 }
 

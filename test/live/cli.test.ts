@@ -1,34 +1,12 @@
 // The CLI as users run it: a separate process, exit codes, messages, no child processes, and
 // concurrent invocations. The host side runs in a test namespace (--host-netns).
 import test from 'ava';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cli } from '../helpers/cli.js';
 import { createNetns, ipj, ping, snapshot } from '../helpers/netns.js';
-
-const BIN = new URL('../../bin/pipework.js', import.meta.url).pathname;
-
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], prefix: string[] = []): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const [cmd, ...rest] = prefix.length ? prefix : [process.execPath];
-    const argv = prefix.length ? [...rest, process.execPath, BIN, ...args] : [BIN, ...args];
-    const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 test('wires, is silent on success, and a re-run is a no-op (exit 0)', async (t) => {
   const host = createNetns(t, 'h');
@@ -107,7 +85,7 @@ test('the CLI starts no process: an execve trace shows node alone', async (t) =>
   const dir = mkdtempSync(join(tmpdir(), 'pwt-strace-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const trace = join(dir, 'trace');
-  const r = await cli(['--host-netns', host, 'br1', guest, '10.23.0.5/24@10.23.0.1,fd23::5/64'], ['strace', '-f', '-qq', '-e', 'trace=execve', '-o', trace]);
+  const r = await cli(['--host-netns', host, 'br1', guest, '10.23.0.5/24@10.23.0.1,fd23::5/64'], { prefix: ['strace', '-f', '-qq', '-e', 'trace=execve', '-o', trace] });
   t.is(r.code, 0, r.stderr);
   const execs = readFileSync(trace, 'utf8')
     .split('\n')

@@ -1,24 +1,12 @@
 // Real Docker containers (a private dockerd, busybox image, --net none) wired by name through the
 // CLI, as pipework's users do it, and removed by name.
 import test from 'ava';
-import { spawn } from 'node:child_process';
+import { cli } from '../helpers/cli.js';
 import { useDockerd } from '../helpers/docker.js';
 import { createNetns, ipj, run } from '../helpers/netns.js';
 
 const docker = useDockerd();
-const BIN = new URL('../../bin/pipework.js', import.meta.url).pathname;
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...docker().env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const pipework = (args: string[]) => cli(args, { env: docker().env });
 
 /** `ip -j` inside a container's netns, reached by its PID. */
 const inContainer = (pid: number, ...args: string[]) => JSON.parse(run('nsenter', ['-t', String(pid), '-n', 'ip', '-j', ...args]) || '[]');
@@ -31,9 +19,9 @@ test.serial('two containers wired by name onto one bridge ping each other; del b
     docker().removeContainer('web');
     docker().removeContainer('db');
   });
-  const r1 = await cli(['--host-netns', host, 'br1', '-i', 'eth1', 'web', '10.40.0.5/24@10.40.0.1', 'U:web']);
+  const r1 = await pipework(['--host-netns', host, 'br1', '-i', 'eth1', 'web', '10.40.0.5/24@10.40.0.1', 'U:web']);
   t.is(r1.code, 0, r1.stderr);
-  const r2 = await cli(['--host-netns', host, 'br1', 'db', '10.40.0.6/24']);
+  const r2 = await pipework(['--host-netns', host, 'br1', 'db', '10.40.0.6/24']);
   t.is(r2.code, 0, r2.stderr);
 
   const eth1 = inContainer(web.pid, 'address', 'show', 'dev', 'eth1')[0];
@@ -47,7 +35,7 @@ test.serial('two containers wired by name onto one bridge ping each other; del b
   const pingOut = docker().docker(['exec', 'web', 'ping', '-c', '2', '-W', '2', '10.40.0.6']);
   t.regex(pingOut, /2 packets received/);
 
-  const d = await cli(['--host-netns', host, 'del', 'web']);
+  const d = await pipework(['--host-netns', host, 'del', 'web']);
   t.is(d.code, 0, d.stderr);
   t.deepEqual(inContainer(web.pid, 'link', 'show').map((l: { ifname: string }) => l.ifname), ['lo']);
   t.deepEqual(ipj(host, 'link', 'show', 'master', 'br1').map((l: { ifname: string }) => l.ifname), [`veth1pl${db.pid}`]);
@@ -57,7 +45,7 @@ test.serial("pipework's stable MAC U:<name> is the one upstream computes", async
   const host = createNetns(t, 'h');
   const c = docker().runContainer('mac1');
   t.teardown(() => docker().removeContainer('mac1'));
-  const r = await cli(['--host-netns', host, 'br1', 'mac1', '10.41.0.5/24', 'U:myhost.foo.com']);
+  const r = await pipework(['--host-netns', host, 'br1', 'mac1', '10.41.0.5/24', 'U:myhost.foo.com']);
   t.is(r.code, 0, r.stderr);
   t.is(inContainer(c.pid, 'link', 'show', 'dev', 'eth1')[0].address, '02:72:6c:cd:9b:8d');
 });
@@ -71,21 +59,21 @@ test.serial('a container by ID prefix; a stopped container and a --net=host one 
     for (const n of ['byid', 'stopped', 'hostnet']) docker().removeContainer(n);
   });
   docker().docker(['stop', '-t', '0', 'stopped']);
-  const r = await cli(['--host-netns', host, 'br1', c.id.slice(0, 10), '10.42.0.5/24']);
+  const r = await pipework(['--host-netns', host, 'br1', c.id.slice(0, 10), '10.42.0.5/24']);
   t.is(r.code, 0, r.stderr);
   t.is(inContainer(c.pid, 'address', 'show', 'dev', 'eth1')[0].addr_info[0].local, '10.42.0.5');
 
-  const s = await cli(['--host-netns', host, 'br1', 'stopped', '10.42.0.6/24']);
+  const s = await pipework(['--host-netns', host, 'br1', 'stopped', '10.42.0.6/24']);
   t.is(s.code, 1);
   t.regex(s.stderr, /container stopped is not running \(exited\); start it first: docker start stopped/);
-  const h = await cli(['--host-netns', host, 'br1', 'hostnet', '10.42.0.7/24']);
+  const h = await pipework(['--host-netns', host, 'br1', 'hostnet', '10.42.0.7/24']);
   t.is(h.code, 1);
   t.regex(h.stderr, /--net=host/);
   t.true(hostNet.pid > 0);
-  const u = await cli(['--host-netns', host, 'br1', 'docker:nosuchcontainer', '10.42.0.8/24']);
+  const u = await pipework(['--host-netns', host, 'br1', 'docker:nosuchcontainer', '10.42.0.8/24']);
   t.is(u.code, 1);
   t.regex(u.stderr, /Docker knows no container nosuchcontainer/);
   // del of a stopped container: its namespace and interfaces are already gone
-  const d = await cli(['--host-netns', host, 'del', 'stopped']);
+  const d = await pipework(['--host-netns', host, 'del', 'stopped']);
   t.is(d.code, 0, d.stderr);
 });

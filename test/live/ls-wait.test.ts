@@ -1,24 +1,9 @@
 // `pipework ls` (what is wired, read back from the kernel) and `pipework --wait` (inside the guest,
 // returns when the interface is ready).
 import test from 'ava';
-import { spawn } from 'node:child_process';
 import { Pipework } from '../../src/index.js';
+import { cli } from '../helpers/cli.js';
 import { createNetns, ipn, run } from '../helpers/netns.js';
-
-const BIN = new URL('../../bin/pipework.js', import.meta.url).pathname;
-
-function cli(args: string[], prefix: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string; endedAt: number }> {
-  return new Promise((resolve, reject) => {
-    const argv = [...prefix, process.execPath, BIN, ...args];
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr, endedAt: Date.now() }));
-  });
-}
 
 test('ls finds what is wired from the kernel alone: veth on a bridge, macvlan on a NIC', async (t) => {
   const host = createNetns(t, 'h');
@@ -59,7 +44,7 @@ test('ls finds what is wired from the kernel alone: veth on a bridge, macvlan on
 test('--wait returns once another process has wired the interface (up, carrier, address)', async (t) => {
   const host = createNetns(t, 'h');
   const g = createNetns(t, 'g');
-  const waiter = cli(['--wait', '-i', 'eth1', '--timeout', '20'], ['ip', 'netns', 'exec', g]);
+  const waiter = cli(['--wait', '-i', 'eth1', '--timeout', '20'], { prefix: ['ip', 'netns', 'exec', g] });
   await new Promise((r) => setTimeout(r, 700));
   const pw = new Pipework({ hostNetns: host });
   t.teardown(() => pw.close());
@@ -73,9 +58,9 @@ test('--wait returns once another process has wired the interface (up, carrier, 
 test('--wait --timeout gives up with a message and exit 1', async (t) => {
   const g = createNetns(t, 'g');
   ipn(g, 'link', 'add', 'eth7', 'type', 'veth', 'peer', 'name', 'eth8');
-  const r = await cli(['--wait', '-i', 'eth7', '--timeout', '1'], ['ip', 'netns', 'exec', g]);
+  const r = await cli(['--wait', '-i', 'eth7', '--timeout', '1'], { prefix: ['ip', 'netns', 'exec', g] });
   t.is(r.code, 1);
   t.regex(r.stderr, /eth7 was not ready after 1 s \(it is down\)/);
-  const r2 = await cli(['--wait', '-i', 'eth9', '--timeout', '0.5'], ['ip', 'netns', 'exec', g]);
+  const r2 = await cli(['--wait', '-i', 'eth9', '--timeout', '0.5'], { prefix: ['ip', 'netns', 'exec', g] });
   t.regex(r2.stderr, /eth9 was not ready after 0\.5 s \(it is not there\)/);
 });

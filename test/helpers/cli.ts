@@ -1,0 +1,32 @@
+// Running the CLI as users do: a separate node process on bin/pipework.js (the built dist/).
+import { spawn } from 'node:child_process';
+
+export const BIN = new URL('../../bin/pipework.js', import.meta.url).pathname;
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  /** Date.now() when the process ended */
+  endedAt: number;
+}
+
+export interface CliOptions {
+  /** a command to run node under, e.g. ['ip', 'netns', 'exec', NS] or ['strace', ...] */
+  prefix?: string[];
+  /** added to the environment */
+  env?: NodeJS.ProcessEnv;
+}
+
+export function cli(args: readonly string[], opts: CliOptions = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const argv = [...(opts.prefix ?? []), process.execPath, BIN, ...args];
+    const child = spawn(argv[0], argv.slice(1), { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr, endedAt: Date.now() }));
+  });
+}
