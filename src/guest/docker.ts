@@ -1,7 +1,9 @@
 // Docker (and Podman's Docker-compatible API): a container name, ID or ID prefix -> its PID.
 // Talks to the Engine API over its unix socket; DOCKER_HOST (unix://...) is honoured. A PID from a
 // daemon on another machine means nothing here, so only unix sockets are accepted.
-import Docker from 'dockerode';
+// dockerode (and what it pulls in) takes ~250 ms and ~25 MB to load: loaded on the first container
+// lookup only, so that wiring a named netns or a PID, and the library's bulk path, never pay for it.
+import type Docker from 'dockerode';
 import { InputError } from '../util/errors.js';
 
 export interface ContainerInfo {
@@ -23,7 +25,8 @@ export function dockerSocketPath(): string {
 
 /** Looks a container up; undefined if the daemon does not know it. Throws if there is no daemon. */
 export async function inspectContainer(ref: string, socketPath = dockerSocketPath()): Promise<ContainerInfo | undefined> {
-  const docker = new Docker({ socketPath });
+  const { default: Dockerode } = await import('dockerode');
+  const docker = new Dockerode({ socketPath });
   let data: Docker.ContainerInspectInfo;
   try {
     data = await docker.getContainer(ref).inspect();
