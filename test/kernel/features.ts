@@ -7,8 +7,10 @@
 // (PIPEWORK_UNDER_UML=1, set by scripts/uml/run.sh) the full kernel is expected to have everything: a
 // missing feature there is a failing test, not a skip.
 import test, { type ExecutionContext } from 'ava';
-import { release } from 'node:os';
-import { addNetns, deleteNetns, run, succeeds, CommandError } from '../helpers/netns.js';
+import { accessSync, constants, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { release, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { addNetns, deleteNetns, run, CommandError } from '../helpers/netns.js';
 
 export const underUml = process.env.PIPEWORK_UNDER_UML === '1';
 
@@ -36,20 +38,46 @@ function why(e: unknown): string {
   return msg.split('\n')[0];
 }
 
+function onPath(bin: string): boolean {
+  return (process.env.PATH ?? '').split(':').some((dir) => {
+    try {
+      accessSync(join(dir || '.', bin), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * The links tried, one `ip -batch` line each, in a scratch namespace: a few processes in all, which
+ * matters under UML, where each process costs a tenth of a second or more.
+ */
+const LINK_PROBES: [Feature, string][] = [
+  ['veth', 'link add p0 type veth peer name p1'],
+  ['vlan', 'link add link p0 name p0.7 type vlan id 7'],
+  ['ipvlan', 'link add link p0 name iv0 type ipvlan mode l2'],
+  ['macvlan', 'link add link p1 name mv0 type macvlan mode bridge'],
+  ['dummy', 'link add dm0 type dummy'],
+  ['vrf', 'link add vrf0 type vrf table 10'],
+  ['bond', 'link add bond0 type bond'],
+  ['bridge', 'link add br0 type bridge'],
+  ['bridge_vlan_filtering', 'link add br1 type bridge vlan_filtering 1'],
+];
+const NEEDS_VETH: Feature[] = ['vlan', 'ipvlan', 'macvlan', 'netem'];
+
 /** Tries each feature once; everything happens inside a namespace created and deleted here. */
 export function probeKernel(): FeatureReport {
   const r = {} as FeatureReport;
-  const all: Feature[] = ['root', 'netns', 'veth', 'ping', 'tc', 'vlan', 'ipvlan', 'macvlan', 'dummy', 'vrf', 'bond', 'bridge', 'bridge_vlan_filtering', 'netem'];
+  const all: Feature[] = ['root', 'netns', 'veth', 'ping', 'tc', ...LINK_PROBES.map(([f]) => f).filter((f) => f !== 'veth'), 'netem'];
   const missingAll = (reason: string, from: Feature[]) => {
     for (const f of from) if (!(f in r)) r[f] = reason;
   };
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-    missingAll('not running as root', all);
+  Object.assign(r, tools());
+  if (r.root !== undefined) {
+    missingAll(r.root, all);
     return r;
   }
-  r.root = undefined;
-  r.ping = succeeds('ping', ['-V']) ? undefined : 'ping (iputils-ping) is not installed';
-  r.tc = succeeds('tc', ['-V']) ? undefined : 'tc (iproute2) is not installed';
 
   let ns: string;
   try {
@@ -59,44 +87,102 @@ export function probeKernel(): FeatureReport {
     return r;
   }
   r.netns = undefined;
-  const ip = (...args: string[]) => run('ip', ['-n', ns, ...args]);
-  const attempt = (f: Feature, fn: () => void) => {
-    try {
-      fn();
-      r[f] = undefined;
-    } catch (e) {
-      r[f] = `kernel ${release()}: ${why(e)}`;
-    }
-  };
   try {
-    attempt('veth', () => ip('link', 'add', 'p0', 'type', 'veth', 'peer', 'name', 'p1'));
-    if (r.veth === undefined) {
-      attempt('vlan', () => ip('link', 'add', 'link', 'p0', 'name', 'p0.7', 'type', 'vlan', 'id', '7'));
-      attempt('ipvlan', () => ip('link', 'add', 'link', 'p0', 'name', 'iv0', 'type', 'ipvlan', 'mode', 'l2'));
-      attempt('macvlan', () => ip('link', 'add', 'link', 'p1', 'name', 'mv0', 'type', 'macvlan', 'mode', 'bridge'));
-      if (r.tc === undefined) attempt('netem', () => run('tc', ['-n', ns, 'qdisc', 'add', 'dev', 'p0', 'root', 'netem', 'delay', '1ms']));
-    } else {
-      missingAll('veth is not available', ['vlan', 'ipvlan', 'macvlan', 'netem']);
+    // ip -force -batch goes on after a failed line and reports "<error>\nCommand failed -:<line>".
+    let stderr = '';
+    try {
+      run('ip', ['-n', ns, '-force', '-batch', '-'], { input: LINK_PROBES.map(([, line]) => line).join('\n') + '\n' });
+    } catch (e) {
+      if (!(e instanceof CommandError)) throw e;
+      stderr = e.stderr;
     }
-    if (r.tc !== undefined) missingAll(r.tc, ['netem']);
-    attempt('dummy', () => ip('link', 'add', 'dm0', 'type', 'dummy'));
-    attempt('vrf', () => ip('link', 'add', 'vrf0', 'type', 'vrf', 'table', '10'));
-    attempt('bond', () => ip('link', 'add', 'bond0', 'type', 'bond'));
-    attempt('bridge', () => ip('link', 'add', 'br0', 'type', 'bridge'));
-    if (r.bridge === undefined) {
-      attempt('bridge_vlan_filtering', () => ip('link', 'add', 'br1', 'type', 'bridge', 'vlan_filtering', '1'));
-    } else {
-      r.bridge_vlan_filtering = r.bridge;
+    const failed = new Map<number, string>();
+    let text: string[] = [];
+    for (const line of stderr.split('\n')) {
+      const m = /^Command failed -:(\d+)/.exec(line);
+      if (m) {
+        failed.set(Number(m[1]), text.join(' ').trim() || 'failed');
+        text = [];
+      } else if (line.trim()) {
+        text.push(line.trim());
+      }
     }
+    LINK_PROBES.forEach(([f], i) => {
+      const err = failed.get(i + 1);
+      r[f] = err === undefined ? undefined : `kernel ${release()}: ${err}`;
+    });
+    if (r.veth !== undefined) {
+      for (const f of NEEDS_VETH) r[f] = 'not probed: veth is not available';
+    } else if (r.tc !== undefined) {
+      r.netem = r.tc;
+    } else {
+      try {
+        run('tc', ['-n', ns, 'qdisc', 'add', 'dev', 'p0', 'root', 'netem', 'delay', '1ms']);
+        r.netem = undefined;
+      } catch (e) {
+        r.netem = `kernel ${release()}: ${why(e)}`;
+      }
+    }
+    if (r.bridge !== undefined) r.bridge_vlan_filtering = r.bridge;
   } finally {
     deleteNetns(ns);
   }
   return r;
 }
 
+/**
+ * The probe's result is kept per kernel and boot (each test file is a process of its own, and would
+ * otherwise probe again): in the temporary folder, named after the kernel release and boot id.
+ */
+function cacheFile(): string | undefined {
+  try {
+    const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const uid = typeof process.getuid === 'function' ? process.getuid() : 'x';
+    return join(tmpdir(), `pipework-kernel-features-${uid}-${release()}-${bootId}.json`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** What is not the kernel's business, checked afresh every time (no process is started for it). */
+function tools(): Pick<FeatureReport, 'root' | 'ping' | 'tc'> {
+  return {
+    root: typeof process.getuid === 'function' && process.getuid() !== 0 ? 'not running as root' : undefined,
+    ping: onPath('ping') ? undefined : 'ping (iputils-ping) is not installed',
+    tc: onPath('tc') ? undefined : 'tc (iproute2) is not installed',
+  };
+}
+
 let cached: FeatureReport | undefined;
 export function kernelFeatures(): FeatureReport {
-  cached ??= probeKernel();
+  if (cached) return cached;
+  const file = cacheFile();
+  if (file && process.env.PIPEWORK_PROBE_FRESH !== '1') {
+    try {
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string | null>;
+      const r = Object.fromEntries(Object.entries(saved).map(([k, v]) => [k, v ?? undefined])) as FeatureReport;
+      const now = tools();
+      if (now.root === undefined) {
+        Object.assign(r, now);
+        if (now.tc !== undefined) r.netem = now.tc;
+        cached = r;
+        return cached;
+      }
+    } catch {
+      // not there yet, or unreadable: probe
+    }
+  }
+  cached = probeKernel();
+  // Only a complete probe of the kernel is kept (run as root, with netns, veth and tc available).
+  if (file && cached.root === undefined && cached.netns === undefined && cached.veth === undefined && cached.tc === undefined) {
+    try {
+      const tmp = `${file}.${process.pid}`;
+      writeFileSync(tmp, JSON.stringify(Object.fromEntries(Object.entries(cached).map(([k, v]) => [k, v ?? null]))));
+      renameSync(tmp, file);
+    } catch {
+      // the cache is an optimization only
+    }
+  }
   return cached;
 }
 
