@@ -16,7 +16,7 @@ interface Lan {
  * A NIC that comes home gets its IPv6 link-local address back from the kernel only once it sees
  * carrier (linkwatch runs up to a second later): poll until the namespace settles.
  */
-async function settled<T>(read: () => T, expected: T, ms = 3000): Promise<T> {
+async function settled<T>(read: () => T, expected: T, ms = 10_000): Promise<T> {
   const deadline = Date.now() + ms;
   let now = read();
   while (JSON.stringify(now) !== JSON.stringify(expected) && Date.now() < deadline) {
