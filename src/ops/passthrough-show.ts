@@ -198,7 +198,7 @@ export function routeText(r: ShownRoute, names: Names, omit: RouteOmit = {}, get
   if (!get && r.protocol !== RTPROT_BOOT && !omit.protocol) p.push(`proto ${protocolName(r.protocol)}`);
   if (!get && r.scope !== RT_SCOPE_UNIVERSE && !omit.scope) p.push(`scope ${scopeName(r.scope)}`);
   if (r.prefsrc && !omit.src) p.push(`src ${formatIp(r.prefsrc)}`);
-  if (r.priority !== undefined && !get && !omit.metric) p.push(`metric ${r.priority}`);
+  if (r.priority !== undefined && !omit.metric) p.push(`metric ${r.priority}`);
   p.push(...flagNames(r.flags));
   if (get && r.uid !== undefined) p.push(`uid ${r.uid}`);
   for (const [k, v] of r.metrics) p.push(`${k} ${v}`);
@@ -209,7 +209,8 @@ export function routeText(r: ShownRoute, names: Names, omit: RouteOmit = {}, get
     const f = flagNames(nh.flags);
     if (f.length) s += ` ${f.join(' ')}`;
   }
-  if (get) {
+  // an IPv4 lookup answers with a cache entry (RTM_F_CLONED), which ip shows on a line of its own
+  if (get && isCloned(r) && r.family === 4) {
     const c = cacheFlags(r.flags);
     s += `\n    cache${c.length ? ` <${c.join(',')}>` : ''}`;
   }
@@ -220,14 +221,15 @@ export function routeJson(r: ShownRoute, names: Names, omit: RouteOmit = {}, get
   const o: Record<string, unknown> = {};
   if (r.type !== RTN_UNICAST) o.type = routeTypeName(r.type);
   o.dst = dstText(r);
-  if (r.srcLen) o.from = `${formatIp(r.src!)}/${r.srcLen}`;
+  if (get && r.src) o.from = formatIp(r.src);
+  else if (r.srcLen) o.from = `${formatIp(r.src!)}/${r.srcLen}`;
   if (r.gateway && !omit.via) o.gateway = formatIp(r.gateway);
   if (r.oif !== undefined && !omit.dev) o.dev = devName(names, r.oif);
   if (r.table !== RT_TABLE_MAIN && !omit.table && !(get && r.table === 0)) o.table = tableName(r.table);
   if (!get && r.protocol !== RTPROT_BOOT && !omit.protocol) o.protocol = protocolName(r.protocol);
   if (!get && r.scope !== RT_SCOPE_UNIVERSE && !omit.scope) o.scope = scopeName(r.scope);
   if (r.prefsrc && !omit.src) o.prefsrc = formatIp(r.prefsrc);
-  if (r.priority !== undefined && !get && !omit.metric) o.metric = r.priority;
+  if (r.priority !== undefined && !omit.metric) o.metric = r.priority;
   o.flags = flagNames(r.flags);
   if (get && r.uid !== undefined) o.uid = r.uid;
   if (r.metrics.length) o.metrics = [Object.fromEntries(r.metrics)];
@@ -240,7 +242,7 @@ export function routeJson(r: ShownRoute, names: Names, omit: RouteOmit = {}, get
       flags: flagNames(nh.flags),
     }));
   }
-  if (get) o.cache = cacheFlags(r.flags);
+  if (get && isCloned(r) && r.family === 4) o.cache = cacheFlags(r.flags);
   return o;
 }
 

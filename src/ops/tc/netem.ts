@@ -5,7 +5,7 @@
 import { parseAttrs } from '../../netlink/attributes.js';
 import { NetlinkDecodeError } from '../../netlink/errors.js';
 import type { MessageWriter } from '../../netlink/writer.js';
-import { type Psched, psched, rate32, ticksToTime } from './rate.js';
+import { type Psched, psched, rate32 } from './rate.js';
 import { formatPercent, formatRate, formatTime } from './units.js';
 
 export const TCA_NETEM_CORR = 1;
@@ -146,8 +146,8 @@ export function decodeNetem(options: Uint8Array, clock: Psched = psched()): Nete
   }
   return {
     limit: v.getUint32(4, true),
-    delay: lat64 !== undefined ? Number(lat64) / 1000 : ticksToTime(v.getUint32(0, true), clock),
-    jitter: jit64 !== undefined ? Number(jit64) / 1000 : ticksToTime(v.getUint32(20, true), clock),
+    delay: lat64 !== undefined ? Number(lat64) / 1000 : v.getUint32(0, true) / clock.ticksPerUs,
+    jitter: jit64 !== undefined ? Number(jit64) / 1000 : v.getUint32(20, true) / clock.ticksPerUs,
     delayCorrelation: frac(dc),
     loss: frac(v.getUint32(8, true)),
     lossCorrelation: frac(lc),

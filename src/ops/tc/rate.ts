@@ -67,8 +67,9 @@ export function timeToTicks(us: number, clock: Psched = psched()): number {
   return Math.min(0xffffffff, Math.floor(Math.floor(us) * clock.ticksPerUs));
 }
 
+/** Ticks -> microseconds, whole microseconds (tc prints times and bursts from these). */
 export function ticksToTime(ticks: number, clock: Psched = psched()): number {
-  return ticks / clock.ticksPerUs;
+  return Math.floor(ticks / clock.ticksPerUs);
 }
 
 /**
@@ -81,7 +82,11 @@ export function xmitTime(rate: number, size: number, clock: Psched = psched()): 
   return timeToTicks(Math.floor(TIME_UNITS_PER_SEC * (size / rate)), clock);
 }
 
-/** Bytes sent at `rate` bytes/s during `ticks`: the inverse, for printing bursts. */
+/**
+ * Bytes sent at `rate` bytes/s during `ticks`: the inverse, for printing bursts. The time is whole
+ * microseconds first, as tc computes it, so a 200000-byte burst at 50gbit that the kernel keeps as 499
+ * ticks (31.9 us) prints as 193750 bytes, as tc prints it.
+ */
 export function xmitSize(rate: number, ticks: number, clock: Psched = psched()): number {
   return Math.floor((rate * ticksToTime(ticks, clock)) / TIME_UNITS_PER_SEC);
 }
