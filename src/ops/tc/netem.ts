@@ -135,7 +135,8 @@ export function decodeNetem(options: Uint8Array, clock: Psched = psched()): Nete
   const jit64 = a.u64(TCA_NETEM_JITTER64);
   const rateRaw = a.raw(TCA_NETEM_RATE);
   let rate: NetemInfo['rate'];
-  if (rateRaw && rateRaw.length >= 16) {
+  // the kernel always reports TCA_NETEM_RATE; a rate of 0 means none
+  if (rateRaw && rateRaw.length >= 16 && (rateRaw.some((b) => b !== 0) || a.has(TCA_NETEM_RATE64))) {
     const rv = new DataView(rateRaw.buffer, rateRaw.byteOffset, rateRaw.byteLength);
     rate = {
       rate: Number(a.u64(TCA_NETEM_RATE64) ?? rv.getUint32(0, true)),
@@ -197,11 +198,12 @@ export function netemText(i: NetemInfo): string {
 export function netemJson(i: NetemInfo): Record<string, unknown> {
   const round = (x: number) => Number(x.toPrecision(6));
   const o: Record<string, unknown> = { limit: i.limit };
-  o.delay = { delay: round(i.delay / 1e6), jitter: round(i.jitter / 1e6), correlation: round(i.delayCorrelation) };
-  o['loss-random'] = { loss: round(i.loss), correlation: round(i.lossCorrelation) };
-  o.duplicate = { duplicate: round(i.duplicate), correlation: round(i.duplicateCorrelation) };
-  o.reorder = { reorder: round(i.reorder), correlation: round(i.reorderCorrelation) };
-  o.corrupt = { corrupt: round(i.corrupt), correlation: round(i.corruptCorrelation) };
+  // as tc -j: an object per effect that is in use
+  if (i.delay) o.delay = { delay: round(i.delay / 1e6), jitter: round(i.jitter / 1e6), correlation: round(i.delayCorrelation) };
+  if (i.loss) o['loss-random'] = { loss: round(i.loss), correlation: round(i.lossCorrelation) };
+  if (i.duplicate) o.duplicate = { duplicate: round(i.duplicate), correlation: round(i.duplicateCorrelation) };
+  if (i.reorder) o.reorder = { reorder: round(i.reorder), correlation: round(i.reorderCorrelation) };
+  if (i.corrupt) o.corrupt = { corrupt: round(i.corrupt), correlation: round(i.corruptCorrelation) };
   if (i.rate) o.rate = { rate: i.rate.rate, packetoverhead: i.rate.packetOverhead, cellsize: i.rate.cellSize, celloverhead: i.rate.cellOverhead };
   o.ecn = i.ecn;
   o.gap = i.gap;
