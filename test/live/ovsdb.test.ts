@@ -300,7 +300,7 @@ liveTest('addPort refuses duplicates, unknown bridges and bad tags; mayExist tol
 
   await t.throwsAsync(c.addPort('ovsbr-e', 'pwe1', { tag: 6 }), { instanceOf: ConflictError, message: /pwe1 already exists on bridge ovsbr-e/ });
   await t.throwsAsync(c.addPort('ovsbr-f', 'pwe1'), { instanceOf: ConflictError, message: /on bridge ovsbr-e/ });
-  t.deepEqual(await c.addPort('ovsbr-e', 'pwe1', { mayExist: true }), { uuid: first.uuid, created: false });
+  t.deepEqual(await c.addPort('ovsbr-e', 'pwe1', { mayExist: true }), { name: 'pwe1', uuid: first.uuid, created: false });
   await t.throwsAsync(c.addPort('ovsbr-f', 'pwe1', { mayExist: true }), { instanceOf: ConflictError });
   // The port is unchanged by all this.
   t.is(vsctl('get', 'Port', 'pwe1', 'tag'), '5');
@@ -314,6 +314,82 @@ liveTest('addPort refuses duplicates, unknown bridges and bad tags; mayExist tol
   t.is(vsctlList('Interface', undefined, ['name']).filter((p) => p.name === 'pwe2' || p.name === 'pwe3').length, 0);
 });
 
+liveTest('addPorts with createBridge: a missing bridge and its ports in one transaction, all or nothing', async (t, o) => {
+  const c = await client(t, o);
+  t.teardown(() => c.deleteBridge('ovsbr-n', { waitApplied: false }).then(() => undefined));
+  t.teardown(() => c.deleteBridge('ovsbr-m', { waitApplied: false }).then(() => undefined));
+  await c.ensureBridge('ovsbr-m', { datapathType: 'netdev' });
+  await c.addPort('ovsbr-m', 'pwm1');
+
+  // One name is taken (on another bridge): nothing happens, not even the bridge.
+  await t.throwsAsync(
+    c.addPorts('ovsbr-n', [{ name: 'pwn1' }, { name: 'pwm1' }], { createBridge: { datapathType: 'netdev' } }),
+    { instanceOf: ConflictError, message: /pwm1 already exists on bridge ovsbr-m/ },
+  );
+  t.false(brExists('ovsbr-n'));
+  t.deepEqual(vsctlList('Port', undefined, ['name']).filter((p) => p.name === 'pwn1'), []);
+  await t.throwsAsync(c.addPorts('ovsbr-n', [{ name: 'pwn1' }, { name: 'pwn1' }]), { instanceOf: InputError, message: /given twice/ });
+  await t.throwsAsync(c.addPorts('ovsbr-n', [{ name: 'pwn1' }]), { instanceOf: OvsdbError, message: /no such bridge/ });
+
+  const added = await c.addPorts(
+    'ovsbr-n',
+    [
+      { name: 'pwn1', tag: 11, externalIds: { 'pipework.interface': 'eth1' } },
+      { name: 'pwn2', tag: 12, interfaceType: 'internal' },
+    ],
+    { createBridge: { datapathType: 'netdev', externalIds: { 'pipework.created': 'yes' } } },
+  );
+  t.deepEqual(added.map((a) => [a.name, a.created]), [['pwn1', true], ['pwn2', true]]);
+  t.is(vsctl('get', 'Bridge', 'ovsbr-n', 'datapath_type'), 'netdev');
+  t.is(vsctl('get', 'Bridge', 'ovsbr-n', 'external_ids:pipework.created'), 'yes');
+  t.deepEqual(vsctl('list-ports', 'ovsbr-n').split('\n'), ['pwn1', 'pwn2']);
+  t.is(vsctl('get', 'Port', 'pwn1', '_uuid'), added[0].uuid);
+  t.is(vsctl('get', 'Port', 'pwn2', '_uuid'), added[1].uuid);
+  t.is(vsctl('get', 'Port', 'pwn1', 'tag'), '11');
+  t.is(vsctl('get', 'Port', 'pwn2', 'tag'), '12');
+  t.is(vsctl('get', 'Interface', 'pwn2', 'type'), 'internal');
+  // ovs-vswitchd has applied it: the internal port's device exists in its netns.
+  t.is(ipj(o.ns, 'link', 'show', 'dev', 'pwn2')[0].ifname, 'pwn2');
+
+  // Again with mayExist, plus one new port: only that one is created, on the existing bridge.
+  const again = await c.addPorts('ovsbr-n', [{ name: 'pwn1' }, { name: 'pwn3' }], { mayExist: true, createBridge: true });
+  t.deepEqual(again.map((a) => [a.name, a.created]), [['pwn1', false], ['pwn3', true]]);
+  t.is(again[0].uuid, added[0].uuid);
+  t.deepEqual(vsctl('list-ports', 'ovsbr-n').split('\n'), ['pwn1', 'pwn2', 'pwn3']);
+
+  // deletePorts: all in one go, a port of another bridge among them means nothing is deleted.
+  await t.throwsAsync(c.deletePorts('ovsbr-n', ['pwn1', 'pwm1']), { instanceOf: ConflictError, message: /port pwm1 is on bridge ovsbr-m/ });
+  t.deepEqual(vsctl('list-ports', 'ovsbr-n').split('\n'), ['pwn1', 'pwn2', 'pwn3']);
+  t.deepEqual(await c.deletePorts('ovsbr-n', ['pwn1', 'pw-none', 'pwn3']), [true, false, true]);
+  t.is(vsctl('list-ports', 'ovsbr-n'), 'pwn2');
+});
+
+liveTest('a database nobody applies: the wait for ovs-vswitchd fails clearly; an uninitialized one is refused', async (t, o) => {
+  // A second ovsdb-server of our own, without ovs-vswitchd, first with an empty database.
+  const dir = mkdtempSync(join(o.dir, 'bare-'));
+  const sock = join(dir, 'db.sock');
+  const env = { OVS_RUNDIR: dir, OVS_LOGDIR: dir, OVS_DBDIR: dir, OVS_SYSCONFDIR: dir };
+  run('ovsdb-tool', ['create', join(dir, 'conf.db'), '/usr/share/openvswitch/vswitch.ovsschema'], { env });
+  t.teardown(() => stopByPid(join(dir, 'ovsdb.pid')));
+  run('ovsdb-server', [join(dir, 'conf.db'), `--remote=punix:${sock}`, `--pidfile=${join(dir, 'ovsdb.pid')}`, '--detach',
+    `--log-file=${join(dir, 'ovsdb.log')}`], { env });
+  const c = await OvsdbClient.connect({ socket: sock, applyTimeoutMs: 300 });
+  t.teardown(() => c.close());
+
+  await t.throwsAsync(c.ensureBridge('ovsbr-u'), { instanceOf: OvsdbError, message: /creating bridge ovsbr-u: database not initialized/ });
+  await t.throwsAsync(c.addPorts('ovsbr-u', [{ name: 'pwu1' }], { createBridge: true }), { instanceOf: OvsdbError, message: /database not initialized/ });
+  const bare = (...args: string[]) => run('ovs-vsctl', [`--db=unix:${sock}`, '--no-wait', ...args], { env }).trim();
+  t.is(bare('list-br'), '');
+
+  bare('init');
+  const e = await t.throwsAsync(c.ensureBridge('ovsbr-u'), { instanceOf: OvsdbError, message: /not applied.*within 300 ms.*is ovs-vswitchd running/ });
+  t.regex(e?.message ?? '', /creating bridge ovsbr-u/);
+  t.is(bare('list-br'), 'ovsbr-u', 'the change itself is committed');
+  // Without waiting, the same client works against this database.
+  t.true((await c.addPort('ovsbr-u', 'pwu1', { tag: 3, waitApplied: false })).created);
+  t.is(bare('get', 'Port', 'pwu1', 'tag'), '3');
+});
+
 liveTest('deletePort and deleteBridge are idempotent and take interfaces and ports with them', async (t, o) => {
   const c = await client(t, o, { waitApplied: false });
   t.teardown(() => c.deleteBridge('ovsbr-d', { waitApplied: false }).then(() => undefined));
@@ -324,7 +400,7 @@ liveTest('deletePort and deleteBridge are idempotent and take interfaces and por
   await c.addPort('ovsbr-d', 'pwd2');
   await c.addPort('ovsbr-g', 'pwg1');
 
-  await t.throwsAsync(c.deletePort('ovsbr-d', 'pwg1'), { instanceOf: ConflictError, message: /it is on bridge ovsbr-g/ });
+  await t.throwsAsync(c.deletePort('ovsbr-d', 'pwg1'), { instanceOf: ConflictError, message: /port pwg1 is on bridge ovsbr-g/ });
   t.true(await c.deletePort('ovsbr-d', 'pwd1'));
   t.false(await c.deletePort('ovsbr-d', 'pwd1'));
   t.false(await c.deletePort('ovsbr-none', 'pwd1'));
