@@ -308,7 +308,11 @@ export class OvsdbClient {
       // Lost a race: the name was taken between our look-up and our commit.
       if (e instanceof OvsdbError && (e.opIndex === 1 || e.error === 'constraint violation')) {
         const now = await this.getBridge(name);
-        if (now) return { uuid: now.uuid, created: false };
+        if (now) {
+          // The winner's change may not be live yet: wait for ovs-vswitchd as if it were ours.
+          await this.transactApplied([{ op: 'comment', comment: `pipework: bridge ${name} exists` }], `creating bridge ${name}`, opts);
+          return { uuid: now.uuid, created: false };
+        }
       }
       throw e;
     }
