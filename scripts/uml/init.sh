@@ -83,7 +83,6 @@ echo /run/modprobe > /proc/sys/kernel/modprobe
 # (so /dev/net/tun exists).
 /run/modprobe -q ipv6
 /run/modprobe -q tun
-/run/modprobe -q af_packet 2>/dev/null
 hostname uml 2>/dev/null
 chroot "$R" ip link set lo up 2>/dev/null
 
