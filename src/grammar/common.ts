@@ -20,19 +20,11 @@ export class Tokens {
   next(): string | undefined {
     return this.argv[this.i++];
   }
-  /** Undo the last next(). */
-  back(): void {
-    if (this.i > 0) this.i--;
-  }
   /** The value after a keyword; an error naming the keyword if there is none. */
   value(keyword: string, expected: string): string {
     const v = this.argv[this.i++];
     if (v === undefined) throw new InputError(`${this.tool}: "${keyword}" needs a value`, `write ${keyword} ${expected}`);
     return v;
-  }
-  /** The words not consumed yet. */
-  rest(): string[] {
-    return this.argv.slice(this.i);
   }
 }
 
@@ -67,8 +59,4 @@ export function matchVerb<V extends string>(word: string, verbs: readonly (reado
   if (!word) return undefined;
   for (const [full, verb] of verbs) if (full.startsWith(word)) return verb;
   return undefined;
-}
-
-export function unsupported(tool: string, keyword: string, hint: string): InputError {
-  return new InputError(`${tool}: "${keyword}" is not supported by pipework's native ${tool.split(' ')[0] === 'tc' ? 'tc' : 'ip'}`, hint);
 }

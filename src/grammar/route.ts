@@ -41,7 +41,7 @@ export interface RouteSelector {
 
 export interface RouteListCommand {
   kind: 'show' | 'flush';
-  /** the families to list: [4] unless -6 was given or `table all` without a family */
+  /** the families to list: [4] unless -6 was given or `table all` without a family; none for `flush cache` */
   families: Family[];
   selector: RouteSelector;
   json: boolean;
@@ -327,6 +327,9 @@ function listCommand(verb: 'show' | 'flush', tok: Tokens, family: Family | undef
   };
   let toDefault: PrefixMatch | undefined;
   let fromDefault: PrefixMatch | undefined;
+  // `ip route flush cache`: IPv4 has had no route cache since Linux 3.6 and IPv6 keeps its cached
+  // routes per socket; there is nothing to flush, so, for scripts that still say it, it does nothing.
+  if (verb === 'flush' && tok.peek() === 'cache' && tok.argv.length === 2) return { kind: 'flush', families: [], selector: sel, json };
   while (!tok.done) {
     const w = tok.next()!;
     anySelector = true;

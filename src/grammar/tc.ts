@@ -280,7 +280,10 @@ function classCommand(tok: Tokens, out: TcOutput): TcCommand {
   } else if (verb !== 'delete') {
     throw new InputError(`tc class ${verb}: no class kind given`, 'write ... htb rate RATE [ceil RATE] [burst SIZE] [prio N]');
   }
-  if (parent === undefined && verb !== 'delete') throw new InputError(`tc class ${verb}: no parent`, 'write parent MAJOR:[MINOR], e.g. parent 1:');
+  // to change or delete, the class id alone finds the class; to create one, say where it hangs
+  if (parent === undefined && (verb === 'add' || verb === 'replace')) {
+    throw new InputError(`tc class ${verb}: no parent`, 'write parent MAJOR:[MINOR], e.g. parent 1:');
+  }
   return { ...out, object: 'class', verb, dev, classid, parent: parent ?? TC_H_UNSPEC, htb };
 }
 

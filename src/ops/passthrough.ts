@@ -8,8 +8,8 @@
 import { type RouteCommand, type RouteListCommand, parseRoute } from '../grammar/route.js';
 import { type RuleCommand, parseRule } from '../grammar/rule.js';
 import { type TcCommand, parseTc } from '../grammar/tc.js';
-import { RTM_DELROUTE, RTM_GETROUTE, RT_TABLE_UNSPEC } from '../netlink/constants.js';
-import { isKernelError, KernelError } from '../netlink/errors.js';
+import { RTA_TABLE, RTM_DELROUTE, RTM_GETROUTE, RT_TABLE_UNSPEC } from '../netlink/constants.js';
+import { isKernelError } from '../netlink/errors.js';
 import { familyToAf } from '../netlink/rtnl/address.js';
 import { rtmsg } from '../netlink/rtnl/route.js';
 import type { NetlinkSocket, Request } from '../netlink/session.js';
@@ -92,7 +92,7 @@ function dumpRoutes(sock: NetlinkSocket, cmd: RouteListCommand, what: string): S
   for (const family of cmd.families) {
     // The table goes to the kernel as a filter (strict checking): it then dumps that table only.
     const w = rtmsg({ af: familyToAf(family), table: table === 'all' ? RT_TABLE_UNSPEC : table < 256 ? table : RT_TABLE_UNSPEC });
-    if (table !== 'all' && table >= 256) w.attrU32(15 /* RTA_TABLE */, table);
+    if (table !== 'all' && table >= 256) w.attrU32(RTA_TABLE, table);
     let found;
     try {
       found = sock.dump({ type: RTM_GETROUTE, message: w.finish(), what });
@@ -220,5 +220,3 @@ export function runPassthrough(tool: 'route' | 'rule' | 'tc', sock: NetlinkSocke
   if (tool === 'rule') return runRule(sock, argv, opts);
   return runTc(sock, argv, opts);
 }
-
-export { KernelError };

@@ -126,6 +126,7 @@ test('ip route replace/change/append/prepend/delete and flush', (t) => {
   g.route('flush proto static');
   t.deepEqual(findRoute(g.ns, '10.32.0.0/16'), []);
   t.true(findRoute(g.ns, '10.22.0.0/16').length > 0, 'flush proto static left the boot routes');
+  t.is(g.route('flush cache'), '', 'flush cache: accepted, nothing to do');
   g.route('flush 10.22.0.0/16');
   t.deepEqual(findRoute(g.ns, '10.22.0.0/16'), [], 'flush PREFIX removes every route of that prefix');
   t.like(findRoute(g.ns, '10.1.0.0/24')[0], { protocol: 'kernel' }, 'and nothing else');
@@ -312,6 +313,8 @@ test('tc htb qdisc and classes, leaf fifos, ingress and clsact (tc as oracle)', 
     tcText(g.ns, 'class', 'show', 'dev', 'eth0').some((l) => /^class htb 1:10 parent 1:1 leaf 20: prio 0 rate 2Mbit ceil 3Mbit burst 1600b cburst 1\d{3}b$/.test(l)),
     'changed in place (prio back to 0: change sends every parameter)',
   );
+  g.tc('class change dev eth0 classid 1:10 htb rate 4mbit');
+  t.true(tcText(g.ns, 'class', 'show', 'dev', 'eth0').some((l) => l.startsWith('class htb 1:10 parent 1:1 leaf 20: prio 0 rate 4Mbit ceil 4Mbit')), 'found by its class id alone');
   g.tc('class replace dev eth0 parent 1:1 classid 1:40 htb rate 500kbit');
   t.true(tcText(g.ns, 'class', 'show', 'dev', 'eth0').some((l) => l.startsWith('class htb 1:40 parent 1:1 prio 0 rate 500Kbit')), 'replace creates');
   g.tc('class del dev eth0 classid 1:40');

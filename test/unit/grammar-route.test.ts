@@ -118,6 +118,7 @@ test('show and flush selectors', (t) => {
   t.like(list('show from root 2001:db8::/32').selector.from, { mode: 'root', cidr: { prefix: 32, family: 6 } });
   t.is(list('flush dev eth0').kind, 'flush');
   t.is(list('flush table main').selector.table, 254);
+  t.deepEqual(list('flush cache').families, [], 'flush cache: nothing to flush, nothing done');
 });
 
 test('get: destination, from, iif, oif/dev, mark', (t) => {

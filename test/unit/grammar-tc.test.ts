@@ -92,6 +92,7 @@ test('htb qdisc and class parameters', (t) => {
   });
   t.like(klass('class add dev eth0 parent 1: classid 1:20 htb rate 50gbit buffer 1m cbuffer 2m maxburst 3k cmaxburst 4k').htb, { rate: 6.25e9, burst: 3072, cburst: 4096 });
   t.like(klass('class del dev eth0 classid 1:20'), { classid: 0x10020, htb: undefined });
+  t.like(klass('class change dev eth0 classid 1:20 htb rate 2mbit'), { classid: 0x10020, parent: 0 }, 'change finds the class by its id');
   const show = parseTc(words('class show dev eth0 parent 1:1')) as ClassShowCommand;
   t.like(show, { verb: 'show', dev: 'eth0', parent: 0x10001 });
   t.like(parseTc(words('class show dev eth0 root')), { root: true });
@@ -173,6 +174,7 @@ test('errors: missing and bad parameters', (t) => {
   fails(t, 'class add dev eth0 parent 1: htb rate 1mbit', /no classid; write classid MAJOR:MINOR/);
   fails(t, 'class add dev eth0 parent 1: classid 1: htb rate 1mbit', /classid 1: has no minor number/);
   fails(t, 'class add dev eth0 classid 1:10 htb rate 1mbit', /no parent; write parent MAJOR:\[MINOR\]/);
+  fails(t, 'class replace dev eth0 classid 1:10 htb rate 1mbit', /no parent/);
   fails(t, 'class add dev eth0 parent 1: classid 1:10', /no class kind given/);
   fails(t, 'class show', /no device/);
 });
