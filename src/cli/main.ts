@@ -70,15 +70,25 @@ async function run(command: Command, global: GlobalOptions, io: Io): Promise<num
     case 'apply':
       return runApply(command.file, global, io);
     case 'del':
-      if (command.file && !command.guest) return runDeleteFile(command.file, global, io);
+      if (command.file) {
+        if (command.guest) throw new UsageError('del takes a guest or -f FILE, not both');
+        return runDeleteFile(command.file, global, io);
+      }
       return withSession(global, async (pw) => {
-        if (!command.guest) throw new UsageError('del -f is not supported yet');
+        if (!command.guest) throw new UsageError('del needs a guest');
         const result = await pw.unwire(command.guest, { ifname: command.ifname });
         if (global.json) io.out(JSON.stringify(result, null, 2) + '\n');
         else if (global.verbose) {
           io.out(result.removed ? `removed ${result.ifname} from ${result.guest}${result.hostIfname ? ` (and its host end ${result.hostIfname})` : ''}\n` : '');
         }
         for (const n of result.notes) if (!global.json) io.err(`pipework: ${n}\n`);
+        return EXIT_OK;
+      });
+    case 'route':
+    case 'rule':
+    case 'tc':
+      return withSession(global, async (pw) => {
+        io.out(await pw.passthrough(command.verb, command.guest, command.args, { json: global.json }));
         return EXIT_OK;
       });
     case 'ls':
@@ -90,8 +100,6 @@ async function run(command: Command, global: GlobalOptions, io: Io): Promise<num
     case 'wait':
       await waitForInterface(command.ifname, command.timeout);
       return EXIT_OK;
-    default:
-      throw new InputError(`"${command.verb}" is not supported yet`);
   }
 }
 

@@ -6,10 +6,11 @@ import { NetlinkSocket } from '../netlink/session.js';
 import { inNetns } from '../netns/enter.js';
 import { Netns } from '../netns/netns.js';
 import { deleteLinkRequest, getLink, type Link, setLinkRequest } from '../ops/link.js';
+import { runPassthrough } from '../ops/passthrough.js';
 import { ConflictError, InputError } from '../util/errors.js';
 import { formatCidr, formatIp, type IpAddress, parseIp, parseMac } from '../util/ip.js';
 import type { DhcpKeeper, Lease } from '../dhcp/index.js';
-import { type DhcpOutcome, type DhcpSpec, dhcpStep, parseDhcpForm, releaseDhcp } from './dhcp.js';
+import { type DhcpOutcome, dhcpStep, parseDhcpForm, releaseDhcp } from './dhcp.js';
 import type { DriverPlan, HostSide } from './driver.js';
 import { homeNameOf } from './drivers/direct.js';
 import { linkByMac, selectDriver } from './drivers/index.js';
@@ -167,6 +168,21 @@ export class Pipework {
       const hostEnd = link.kind === 'veth' && link.link ? this.hostPeerOf(link) : undefined;
       gsock.request(deleteLinkRequest(link.index, `removing ${ifname} from ${guest.netns.label}`));
       return { guest: guest.netns.label, ifname, removed: true, kind: link.kind, hostIfname: hostEnd?.name, notes };
+    } finally {
+      gsock.close();
+      guest.netns.close();
+    }
+  }
+
+  /**
+   * pipework's route, rule and tc subcommands: the iproute2 grammar users type, executed natively
+   * inside the guest's namespace. Returns what ip/tc would print ('' for changes).
+   */
+  async passthrough(tool: 'route' | 'rule' | 'tc', guestRef: string, argv: readonly string[], options: { json?: boolean } = {}): Promise<string> {
+    const guest = await this.guest(guestRef);
+    const gsock = inNetns(guest.netns, () => NetlinkSocket.open());
+    try {
+      return runPassthrough(tool, gsock, argv, { json: options.json, where: ` in ${guest.netns.label}` });
     } finally {
       gsock.close();
       guest.netns.close();

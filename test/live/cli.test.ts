@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from '../helpers/cli.js';
-import { createNetns, ipj, ping, snapshot } from '../helpers/netns.js';
+import { createNetns, ipj, ping, run, snapshot } from '../helpers/netns.js';
 
 test('wires, is silent on success, and a re-run is a no-op (exit 0)', async (t) => {
   const host = createNetns(t, 'h');
@@ -103,4 +103,28 @@ test('eight CLI processes at once, each wiring its own guest onto one new bridge
   const ports = ipj(host, 'link', 'show', 'master', 'brc');
   t.is(ports.length, 8);
   t.true(ping(guests[0], '10.30.0.17', { count: 2 }));
+});
+
+test('route, rule and tc pass through natively into the guest (iproute2 grammar)', async (t) => {
+  const g = createNetns(t, 'g');
+  run('ip', ['-n', g, 'link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1']);
+  run('ip', ['-n', g, 'link', 'set', 'v0', 'up']);
+  run('ip', ['-n', g, 'address', 'add', '10.24.0.1/24', 'dev', 'v0']);
+  const add = await cli(['route', g, 'add', '10.50.0.0/16', 'via', '10.24.0.2', 'metric', '7']);
+  t.is(add.code, 0, add.stderr);
+  t.like(ipj(g, 'route', 'show', '10.50.0.0/16')[0], { gateway: '10.24.0.2', dev: 'v0', metric: 7 });
+  const show = await cli(['route', g, 'show']);
+  t.regex(show.stdout, /10\.50\.0\.0\/16 via 10\.24\.0\.2 dev v0 metric 7/);
+  const rule = await cli(['rule', g, 'add', 'from', '10.24.0.0/24', 'table', '100', 'priority', '100']);
+  t.is(rule.code, 0, rule.stderr);
+  t.like(ipj(g, 'rule', 'show', 'priority', '100')[0], { src: '10.24.0.0', srclen: 24, table: '100' });
+  const tc = await cli(['tc', g, 'qdisc', 'add', 'dev', 'v0', 'root', 'tbf', 'rate', '1mbit', 'burst', '32k', 'latency', '50ms']);
+  t.is(tc.code, 0, tc.stderr);
+  t.is(JSON.parse(run('tc', ['-j', '-n', g, 'qdisc', 'show', 'dev', 'v0']))[0].kind, 'tbf');
+  const bad = await cli(['route', g, 'add', '10.60.0.0/16', 'nexthop', 'via', '10.24.0.3']);
+  t.is(bad.code, 1);
+  t.regex(bad.stderr, /"nexthop" is not supported/);
+  const refused = await cli(['route', g, 'add', '10.70.0.0/16', 'via', '10.99.0.1']);
+  t.is(refused.code, 1);
+  t.regex(refused.stderr, /Network is unreachable \(ENETUNREACH\)/);
 });
