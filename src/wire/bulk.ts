@@ -2,14 +2,16 @@
 // the work is grouped by phase across guests instead of done guest by guest:
 //
 //   resolve    every guest word -> a namespace handle (Docker lookups a bounded number at a time)
-//   sockets    per guest, once: one netlink and one packet socket opened inside its namespace
 //   links      every veth pair, on the host socket, in as few sendmsg() calls as the kernel allows;
 //              NLM_F_ECHO makes each creation answer with the host end's ifindex and its peer's
 //              (the guest end's) ifindex: no lookups afterwards
+//   sockets    per guest, once: one netlink and one packet socket opened inside its namespace (the
+//              fd table was grown beforehand, in one step, on a worker thread)
 //   guests     per guest, one sendmsg() on its own socket: link up, addresses, routes (and a get
 //              of the link when its MAC was left to the kernel)
-//   announce   per guest, the gratuitous ARP / unsolicited NA frames on its packet socket
-//   close      netlink sockets closed; packet sockets closed in parallel off the main thread
+//   announce   per guest, the gratuitous ARP / unsolicited NA frames on its packet socket, which is
+//              then closed on a native thread of its own (a close waits for an RCU grace period)
+//   close      netlink sockets closed; the packet sockets' closing threads reaped
 //
 // No dumps on that path. Anything unusual takes the ordinary one-guest path (Pipework.wire) with
 // its full inspection: a name that already exists (a re-run: "already wired as asked" is counted,
@@ -17,7 +19,7 @@
 // A guest that fails is rolled back alone (its veth deleted, a default route it replaced put
 // back) and reported; the others stay wired.
 import * as fs from 'node:fs';
-import { closeInParallel } from '../../native/close-parallel.js';
+import { growFdTable, ParallelCloser } from '../../native/fds.js';
 import * as libc from '../../native/libc.js';
 import { announceOn } from '../announce/announce.js';
 import type { Guest } from '../guest/resolve.js';
@@ -257,20 +259,17 @@ function highestOpenFd(): number {
 
 let presized = 0;
 /**
- * Grows the fd table once to hold `extra` more descriptors. The kernel grows it by doubling, and in
- * a multithreaded process (Node is one) each doubling waits for an RCU grace period (~10 ms):
- * opening thousands of sockets would pay that a dozen times. dup2() to a high number grows it in
- * one go; closing that descriptor keeps the table's size.
+ * Grows the fd table once to hold `extra` more descriptors, on a worker thread. The kernel grows it
+ * by doubling, and in a multithreaded process (Node is one) each doubling waits for an RCU grace
+ * period (~10 ms): opening thousands of sockets would pay that a dozen times, on the main thread.
+ * Started early, the one wait overlaps validation and guest lookups.
  */
-function presizeFdTable(anyFd: number, extra: number): void {
+function presizeFdTable(anyFd: number, extra: number): Promise<void> {
   const target = Math.min(highestOpenFd() + extra + 16, openFilesLimit() - 1);
-  if (target <= presized || target < 256) return;
-  try {
-    libc.close(libc.dup2(anyFd, target));
-    presized = target;
-  } catch {
-    // an optimisation only
-  }
+  // Below 64 the table a process starts with suffices.
+  if (target <= presized || target < 64) return Promise.resolve();
+  presized = target;
+  return growFdTable(anyFd, target);
 }
 
 /** Guests per wave: what the caller asked, within the open-file limit (three descriptors each). */
@@ -391,6 +390,8 @@ export async function wireMany(pw: Pipework, specs: readonly WiringSpec[], optio
     items[job.index] = job.item;
   };
 
+  // The fd table grows on a worker thread while the specs are checked and the guests looked up.
+  const grown = presizeFdTable(host.sock.fd, Math.min(specs.length, waveSize(options)) * 3);
   // validate: every spec as wire() checks it, before anything is resolved or touched
   clock.enter('validate');
   const jobs: WireJob[] = specs.map((spec, index) => ({
@@ -417,6 +418,7 @@ export async function wireMany(pw: Pipework, specs: readonly WiringSpec[], optio
   const pending = jobs.filter((j) => !j.item);
   for (let at = 0; at < pending.length; at += size) {
     const wave = pending.slice(at, at + size);
+    const closer = new ParallelCloser();
     let stage: Exclude<BulkStage, 'done'> = 'resolve';
     const enter = (s: Exclude<BulkStage, 'done'>) => {
       stage = s;
@@ -426,18 +428,20 @@ export async function wireMany(pw: Pipework, specs: readonly WiringSpec[], optio
       enter('resolve');
       await resolveWave(pw, wave, options, (job, e) => fail(job, 'resolve', e), progress);
       rejectAliases(wave, seen, fail);
-      enter('sockets');
-      presizeFdTable(host.sock.fd, wave.length * 3);
-      openSockets(wave, !options.dryRun, fail);
-      progress('sockets', wave.length, wave.length);
       enter('links');
       prepareBridges(host, wave, bridges);
       createLinks(host, wave, options, fail);
       progress('links', wave.length, wave.length);
+      // The sockets come after the links: by now the fd table has grown in the background.
+      enter('sockets');
+      await grown;
+      openSockets(wave, !options.dryRun, fail);
+      findMissingIndexes(host, wave, fail);
+      progress('sockets', wave.length, wave.length);
       enter('guests');
       configureGuests(wave, options, fail, progress);
       enter('announce');
-      announceAll(wave, options, fail);
+      announceAll(wave, options, fail, closer);
       progress('announce', wave.length, wave.length);
       enter('rollback');
       rollbackFailed(host, wave);
@@ -456,7 +460,7 @@ export async function wireMany(pw: Pipework, specs: readonly WiringSpec[], optio
       }
     } finally {
       clock.enter('close');
-      await closeWave(wave);
+      await closeWave(wave, closer);
       progress('close', wave.length, wave.length);
     }
   }
@@ -516,10 +520,10 @@ function rejectAliases(wave: WireJob[], seen: Map<string, number>, fail: Fail<Wi
 
 function openSockets(wave: WireJob[], packet: boolean, fail: Fail<WireJob>): void {
   for (const job of wave) {
-    if (job.item || !job.guest || job.slow) continue;
+    if (job.item || !job.created) continue;
     try {
       const wantPacket = packet && job.req!.addresses.some((a) => a.cidr);
-      const { sock, packetFd } = openGuestSockets(job.guest, wantPacket);
+      const { sock, packetFd } = openGuestSockets(job.guest!, wantPacket);
       job.sock = sock;
       job.packetFd = packetFd;
     } catch (e) {
@@ -610,7 +614,6 @@ function createLinks(host: HostSide, wave: WireJob[], options: WireManyOptions, 
     }
   }
   const outcomes = reqs.length ? host.sock.batch(reqs) : [];
-  const lookups: WireJob[] = [];
   outcomes.forEach((o, i) => {
     const job = jobs[i];
     if (o.error) {
@@ -627,11 +630,15 @@ function createLinks(host: HostSide, wave: WireJob[], options: WireManyOptions, 
     if (got?.peer) {
       job.hostIndex = got.index;
       job.guestIndex = got.peer;
-    } else {
-      lookups.push(job); // a kernel without NLM_F_ECHO for new links
     }
+    // else: a kernel without NLM_F_ECHO for new links; looked up once the guest's socket is open
   });
-  for (const job of lookups) {
+}
+
+/** Both ends' indexes, for links whose creation did not echo them. */
+function findMissingIndexes(host: HostSide, wave: WireJob[], fail: Fail<WireJob>): void {
+  for (const job of wave) {
+    if (job.item || !job.created || job.guestIndex) continue;
     try {
       const [g] = job.sock!.batchOrThrow([getLinkByNameRequest(job.ifname, `looking up ${job.label}`)]);
       const [h] = host.sock.batchOrThrow([getLinkByNameRequest(job.lif!, `looking up ${job.lif}`)]);
@@ -726,8 +733,13 @@ function replaceDefault(job: WireJob, gw: IpAddress): void {
   if (old) job.replaced.push(old);
 }
 
-function announceAll(wave: WireJob[], options: WireManyOptions, fail: Fail<WireJob>): void {
+function announceAll(wave: WireJob[], options: WireManyOptions, fail: Fail<WireJob>, closer: ParallelCloser): void {
   for (const job of wave) {
+    // Packet sockets of guests that will not announce are closed now, in the background.
+    if (job.packetFd >= 0 && (job.item || !job.created)) {
+      closer.add(job.packetFd);
+      job.packetFd = -1;
+    }
     if (job.item || !job.created) continue;
     try {
       options.beforePhase?.(job.index, 'announce');
@@ -744,6 +756,12 @@ function announceAll(wave: WireJob[], options: WireManyOptions, fail: Fail<WireJ
       if (job.packetFd >= 0 && job.mac) announceOn(job.packetFd, job.guestIndex, job.mac, addresses);
     } catch (e) {
       job.notes.push(`announcing ${list} failed: ${(e as Error).message}`);
+    }
+    // Closing a packet socket waits for an RCU grace period: on a thread of its own, started now,
+    // it passes while the other guests announce.
+    if (job.packetFd >= 0) {
+      closer.add(job.packetFd);
+      job.packetFd = -1;
     }
   }
   for (const job of wave) {
@@ -835,18 +853,19 @@ async function fallback(pw: Pipework, jobs: WireJob[], options: WireManyOptions,
   if (jobs.length) progress('fallback', jobs.length, jobs.length);
 }
 
-async function closeWave(wave: (WireJob | UnwireJob)[]): Promise<void> {
-  const packetFds: number[] = [];
+async function closeWave(wave: (WireJob | UnwireJob)[], closer = new ParallelCloser()): Promise<void> {
+  for (const job of wave) {
+    if ('packetFd' in job && job.packetFd >= 0) {
+      closer.add(job.packetFd);
+      job.packetFd = -1;
+    }
+  }
   for (const job of wave) {
     job.sock?.close();
     job.sock = undefined;
     job.guest?.netns.close();
-    if ('packetFd' in job && job.packetFd >= 0) {
-      packetFds.push(job.packetFd);
-      job.packetFd = -1;
-    }
   }
-  await closeInParallel(packetFds);
+  await closer.finish();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -903,7 +922,7 @@ export async function unwireMany(pw: Pipework, targets: readonly UnwireTarget[],
         else fail(job, 'resolve', e);
       }, progress);
       clock.enter('sockets');
-      presizeFdTable(host.sock.fd, wave.length * 2);
+      await presizeFdTable(host.sock.fd, wave.length * 2);
       for (const job of wave) {
         if (job.item) continue;
         try {

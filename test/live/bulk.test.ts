@@ -71,7 +71,7 @@ test('wires 100 guests in bulk: address, default route and bridge port for every
   t.is(result.failed, 0, JSON.stringify(result.items.filter((i) => i.error).map((i) => i.error!.message)));
   t.is(result.wired, 100);
   t.is(result.fallback, 0, 'fresh guests all take the fast path');
-  t.deepEqual([...new Set(stages)], ['validate', 'resolve', 'sockets', 'links', 'guests', 'announce', 'close', 'done']);
+  t.deepEqual([...new Set(stages)], ['validate', 'resolve', 'links', 'sockets', 'guests', 'announce', 'close', 'done']);
 
   interface IpLink {
     ifname: string;
