@@ -3,12 +3,13 @@
 // PID at the end. ovs-vsctl, pointed at the same socket, is the independent oracle for what the database
 // holds; ip and ping are the oracle for the datapath.
 import test, { type ExecutionContext } from 'ava';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
-import { addNetns, deleteNetns, createNetns, run, succeeds, ipj, ipn, CommandError } from '../helpers/netns.js';
+import { createNetns, run, succeeds, ipj, ipn } from '../helpers/netns.js';
 import { pingWithin, waitOperUp } from '../kernel/traffic.js';
+import { brExists as ovsBrExists, missingOvs, type Ovs, startOvs, stopByPid, stopOvs, vsctl as ovsVsctl, vsctlList as ovsVsctlList } from '../helpers/ovs.js';
 import { JsonStreamSplitter, JsonRpcConnectionError, JsonRpcTimeoutError } from '../../src/ovs/jsonrpc.js';
 import {
   OvsdbClient,
@@ -85,103 +86,18 @@ test('connecting to a socket nobody listens on fails with the path and the reaso
 // ---------------------------------------------------------------------------------------------
 // A real ovsdb-server + ovs-vswitchd (netdev datapath) in a test netns
 
-function missingPrerequisite(): string | undefined {
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'not running as root';
-  for (const bin of ['ovsdb-server', 'ovs-vswitchd', 'ovs-vsctl', 'ovsdb-tool']) {
-    if (!succeeds('sh', ['-c', `command -v ${bin}`])) return `${bin} is not installed (apt-get install --no-install-recommends openvswitch-switch)`;
-  }
-  if (!existsSync('/usr/share/openvswitch/vswitch.ovsschema')) return 'no /usr/share/openvswitch/vswitch.ovsschema';
-  if (!succeeds('ping', ['-V'])) return 'ping (iputils-ping) is not installed';
-  return undefined;
-}
-const skipReason = missingPrerequisite();
-
-interface Ovs {
-  dir: string;
-  ns: string;
-  sock: string;
-  probeSock: string;
-  env: NodeJS.ProcessEnv;
-}
+const skipReason = missingOvs();
 let ovs: Ovs | undefined;
-
-function readPid(file: string): number | undefined {
-  try {
-    return Number(readFileSync(file, 'utf8').trim()) || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function stopByPid(file: string): Promise<void> {
-  const pid = readPid(file);
-  if (!pid) return;
-  const alive = () => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (!alive()) return;
-  process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 50));
-  if (alive()) process.kill(pid, 'SIGKILL');
-}
-
-function startOvs(): Ovs {
-  const dir = mkdtempSync(join(tmpdir(), 'pw-ovs-'));
-  const env = { OVS_RUNDIR: dir, OVS_LOGDIR: dir, OVS_DBDIR: dir, OVS_SYSCONFDIR: dir };
-  const o: Ovs = { dir, ns: '', sock: join(dir, 'db.sock'), probeSock: join(dir, 'probe.sock'), env };
-  ovs = o;
-  o.ns = addNetns('ovs');
-  run('ovsdb-tool', ['create', join(dir, 'conf.db'), '/usr/share/openvswitch/vswitch.ovsschema'], { env });
-  run('ip', ['netns', 'exec', o.ns, 'ovsdb-server', join(dir, 'conf.db'), `--remote=punix:${o.sock}`,
-    '--remote=db:Open_vSwitch,Open_vSwitch,manager_options', `--pidfile=${join(dir, 'ovsdb.pid')}`, '--detach',
-    `--log-file=${join(dir, 'ovsdb.log')}`], { env });
-  // A second listener whose inactivity probe is 1 s: ovsdb-server sends "echo" there and drops clients
-  // that do not answer. (On plain unix sockets it never probes.)
-  vsctl('--no-wait', 'init', '--', '--id=@m', 'create', 'Manager', `target="punix:${o.probeSock}"`, 'inactivity_probe=1000',
-    '--', 'set', 'Open_vSwitch', '.', 'manager_options=@m');
-  run('ip', ['netns', 'exec', o.ns, 'ovs-vswitchd', `unix:${o.sock}`, `--pidfile=${join(dir, 'vswitchd.pid')}`, '--detach',
-    `--log-file=${join(dir, 'vswitchd.log')}`], { env });
-  return o;
-}
-
-/** ovs-vsctl against the test's private database: the oracle. */
-function vsctl(...args: string[]): string {
-  if (!ovs) throw new Error('ovs not started');
-  return run('ovs-vsctl', [`--db=unix:${ovs.sock}`, '--timeout=10', ...args], { env: ovs.env }).trim();
-}
-
-type OvsJson = { headings: string[]; data: unknown[][] };
-/** `ovs-vsctl --format=json list TABLE [RECORD]`, as objects keyed by column, OVSDB-encoded values. */
-function vsctlList(table: string, record?: string, columns = ['name']): Record<string, unknown>[] {
-  const out = JSON.parse(vsctl('--format=json', `--columns=${columns.join(',')}`, 'list', table, ...(record ? [record] : []))) as OvsJson;
-  return out.data.map((row) => Object.fromEntries(out.headings.map((h, i) => [h, row[i]])));
-}
-
-function brExists(name: string): boolean {
-  try {
-    vsctl('br-exists', name);
-    return true;
-  } catch (e) {
-    if (e instanceof CommandError && e.status === 2) return false;
-    throw e;
-  }
-}
+const vsctl = (...args: string[]) => ovsVsctl(ovs!, ...args);
+const vsctlList = (table: string, record?: string, columns?: string[]) => ovsVsctlList(ovs!, table, record, columns);
+const brExists = (name: string) => ovsBrExists(ovs!, name);
 
 if (skipReason === undefined) {
   test.before('start ovsdb-server and ovs-vswitchd (netdev datapath) in a test netns', () => {
-    startOvs();
+    ovs = startOvs();
   });
   test.after.always('stop ovs-vswitchd and ovsdb-server by PID, delete the netns and folder', async () => {
-    if (!ovs) return;
-    await stopByPid(join(ovs.dir, 'vswitchd.pid'));
-    await stopByPid(join(ovs.dir, 'ovsdb.pid'));
-    if (ovs.ns) deleteNetns(ovs.ns);
-    if (process.env.PIPEWORK_KEEP_OVS !== '1') rmSync(ovs.dir, { recursive: true, force: true });
+    if (ovs) await stopOvs(ovs);
   });
 }
 
