@@ -104,7 +104,7 @@ async function run(command: Command, global: GlobalOptions, io: Io): Promise<num
 }
 
 async function withSession(global: GlobalOptions, body: (pw: Pipework) => Promise<number>): Promise<number> {
-  const pw = new Pipework({ hostNetns: global.hostNetns });
+  const pw = new Pipework({ hostNetns: global.hostNetns, ovsdb: global.ovsdb, ovsDatapath: global.ovsDatapath });
   try {
     return await body(pw);
   } finally {

@@ -17,6 +17,10 @@ export interface GlobalOptions {
   verbose: boolean;
   /** run the host side in this named netns instead of the caller's */
   hostNetns?: string;
+  /** Open vSwitch database, unix:PATH */
+  ovsdb?: string;
+  /** datapath type of OVS bridges to create (netdev = userspace) */
+  ovsDatapath?: string;
 }
 
 export type Command =
@@ -57,6 +61,7 @@ const OPTIONS: Record<string, OptionDef> = {
   '--mode': { value: true, key: 'mode' },
   '--kind': { value: true, key: 'kind' },
   '--ovsdb': { value: true, key: 'ovsdb' },
+  '--ovs-datapath': { value: true, key: 'ovsDatapath' },
   '--timeout': { value: true, key: 'timeout' },
   '--keep': { value: false, key: 'keep' },
   '--resolv-conf': { value: true, key: 'resolvConf' },
@@ -105,6 +110,8 @@ export function parseArgs(argv: readonly string[]): Parsed {
     json: opts.json === true,
     verbose: opts.verbose === true,
     hostNetns: opts.hostNetns as string | undefined,
+    ovsdb: opts.ovsdb as string | undefined,
+    ovsDatapath: opts.ovsDatapath as string | undefined,
   };
   return { command: toCommand(positional, opts, passthrough), global };
 }
@@ -191,7 +198,8 @@ export const USAGE = `Usage:
   pipework --wait [-i <guestif>] [--timeout <seconds>]
   pipework apply -f <file>        pipework del -f <file>
 
-  <hostif>   a Linux bridge (created if missing and named br*)
+  <hostif>   a Linux bridge (created if missing and named br*), an Open vSwitch bridge (created if
+             missing and named ovs*), a NIC (macvlan; --kind ipvlan; --direct-phys), mac:<addr>
   <guest>    a Docker container (name, ID or ID prefix), netns:<name>, pid:<pid>, <pid>,
              a netns file path, or a bare name of a netns in /var/run/netns
   <address>  10.0.0.5/24, fd00::5/64, several comma-separated, 0/0 for none; @<gateway> sets
@@ -199,6 +207,7 @@ export const USAGE = `Usage:
   <mac>      02:42:ac:11:00:02, or U:<text> for a MAC derived from <text>
 
 Options: -i <guestif> (default eth1), -l <localif>, --mtu <n>, --dry-run, --json, -v,
-         --host-netns <name> (do the host side in that netns), --help, --version
+         --host-netns <name> (do the host side in that netns), --ovsdb unix:<path>,
+         --ovs-datapath netdev, --help, --version
 Exit codes: 0 done, 1 the request failed, 2 usage error.
 `;

@@ -438,10 +438,7 @@ export async function wireMany(pw: Pipework, specs: readonly WiringSpec[], optio
       openSockets(wave, !options.dryRun, fail);
       findMissingIndexes(host, wave, fail);
       progress('sockets', wave.length, wave.length);
-      enter('guests');
-      configureGuests(wave, options, fail, progress);
-      enter('announce');
-      announceAll(wave, options, fail, closer);
+      configureAndAnnounce(wave, options, fail, progress, closer, enter);
       progress('announce', wave.length, wave.length);
       enter('rollback');
       rollbackFailed(host, wave);
@@ -650,19 +647,74 @@ function findMissingIndexes(host: HostSide, wave: WireJob[], fail: Fail<WireJob>
   }
 }
 
-function configureGuests(wave: WireJob[], options: WireManyOptions, fail: Fail<WireJob>, progress: Progress): void {
+/**
+ * How many guests behind the setup the announcements run. A guest's gratuitous ARP is flooded to
+ * every bridge port that forwards, and a port forwards once its guest end is up: announcing each
+ * guest soon after its own setup (as a one-guest-at-a-time tool does) floods ~N²/2 frames in all,
+ * where announcing after every setup would flood N². The lag leaves the kernel time (its linkwatch
+ * work, which runs as soon as the next setups release RTNL) to turn the new port to forwarding
+ * before the guest's frame arrives there.
+ */
+const ANNOUNCE_LAG = 8;
+
+/** Per guest: up, addresses, routes; each guest announced ANNOUNCE_LAG guests later. */
+function configureAndAnnounce(
+  wave: WireJob[],
+  options: WireManyOptions,
+  fail: Fail<WireJob>,
+  progress: Progress,
+  closer: ParallelCloser,
+  enter: (stage: Exclude<BulkStage, 'done'>) => void,
+): void {
+  const ready: WireJob[] = [];
+  let announced = 0;
   let done = 0;
   for (const job of wave) {
     if (job.item || !job.created) continue;
+    enter('guests');
     try {
       options.beforePhase?.(job.index, 'guest');
       configureGuest(job);
+      ready.push(job);
     } catch (e) {
       fail(job, 'guests', e);
     }
     if (++done % 256 === 0) progress('guests', done, wave.length);
+    if (ready.length - announced > ANNOUNCE_LAG) {
+      enter('announce');
+      announceOne(ready[announced++], options, fail, closer);
+    }
   }
   progress('guests', wave.length, wave.length);
+  enter('announce');
+  while (announced < ready.length) announceOne(ready[announced++], options, fail, closer);
+  for (const job of wave) {
+    // Packet sockets that did not announce (failed guests, the one-guest path's) close now.
+    if (job.packetFd >= 0) {
+      closer.add(job.packetFd);
+      job.packetFd = -1;
+    }
+    if (job.item || !job.created) continue;
+    job.item = {
+      index: job.index,
+      guest: job.spec.guest,
+      status: 'wired',
+      result: {
+        guest: job.guest!.netns.label,
+        ifname: job.ifname,
+        host: job.req!.host,
+        kind: 'bridge',
+        hostIfname: job.lif,
+        addresses: job.req!.addresses.flatMap((a) => (a.cidr ? [formatCidr(a.cidr)] : [])),
+        gateways: job.req!.addresses.flatMap((a) => (a.gateway ? [formatIp(a.gateway.bytes)] : [])),
+        mac: job.mac ? formatMac(job.mac) : job.req!.mac,
+        changed: true,
+        dryRun: false,
+        steps: job.steps,
+        notes: job.notes,
+      },
+    };
+  }
 }
 
 /** Up, addresses, routes (and the MAC if the kernel chose it): one sendmsg on the guest's socket. */
@@ -733,58 +785,28 @@ function replaceDefault(job: WireJob, gw: IpAddress): void {
   if (old) job.replaced.push(old);
 }
 
-function announceAll(wave: WireJob[], options: WireManyOptions, fail: Fail<WireJob>, closer: ParallelCloser): void {
-  for (const job of wave) {
-    // Packet sockets of guests that will not announce are closed now, in the background.
-    if (job.packetFd >= 0 && (job.item || !job.created)) {
-      closer.add(job.packetFd);
-      job.packetFd = -1;
-    }
-    if (job.item || !job.created) continue;
-    try {
-      options.beforePhase?.(job.index, 'announce');
-    } catch (e) {
-      fail(job, 'announce', e);
-      continue;
-    }
-    const addresses = job.req!.addresses.flatMap((a) => (a.cidr ? [a.cidr as IpAddress] : []));
-    if (!addresses.length) continue;
-    const list = addresses.map((a) => formatIp(a.bytes)).join(', ');
-    job.steps.push(`[guest] announce ${list} on ${job.ifname} (gratuitous ARP / unsolicited NA)`);
-    // Best effort, like pipework's arping: the wiring stands even if the announcement fails.
-    try {
-      if (job.packetFd >= 0 && job.mac) announceOn(job.packetFd, job.guestIndex, job.mac, addresses);
-    } catch (e) {
-      job.notes.push(`announcing ${list} failed: ${(e as Error).message}`);
-    }
-    // Closing a packet socket waits for an RCU grace period: on a thread of its own, started now,
-    // it passes while the other guests announce.
-    if (job.packetFd >= 0) {
-      closer.add(job.packetFd);
-      job.packetFd = -1;
-    }
+function announceOne(job: WireJob, options: WireManyOptions, fail: Fail<WireJob>, closer: ParallelCloser): void {
+  try {
+    options.beforePhase?.(job.index, 'announce');
+  } catch (e) {
+    fail(job, 'announce', e);
+    return;
   }
-  for (const job of wave) {
-    if (job.item || !job.created) continue;
-    job.item = {
-      index: job.index,
-      guest: job.spec.guest,
-      status: 'wired',
-      result: {
-        guest: job.guest!.netns.label,
-        ifname: job.ifname,
-        host: job.req!.host,
-        kind: 'bridge',
-        hostIfname: job.lif,
-        addresses: job.req!.addresses.flatMap((a) => (a.cidr ? [formatCidr(a.cidr)] : [])),
-        gateways: job.req!.addresses.flatMap((a) => (a.gateway ? [formatIp(a.gateway.bytes)] : [])),
-        mac: job.mac ? formatMac(job.mac) : job.req!.mac,
-        changed: true,
-        dryRun: false,
-        steps: job.steps,
-        notes: job.notes,
-      },
-    };
+  const addresses = job.req!.addresses.flatMap((a) => (a.cidr ? [a.cidr as IpAddress] : []));
+  if (!addresses.length) return;
+  const list = addresses.map((a) => formatIp(a.bytes)).join(', ');
+  job.steps.push(`[guest] announce ${list} on ${job.ifname} (gratuitous ARP / unsolicited NA)`);
+  // Best effort, like pipework's arping: the wiring stands even if the announcement fails.
+  try {
+    if (job.packetFd >= 0 && job.mac) announceOn(job.packetFd, job.guestIndex, job.mac, addresses);
+  } catch (e) {
+    job.notes.push(`announcing ${list} failed: ${(e as Error).message}`);
+  }
+  // Closing a packet socket waits for an RCU grace period: on a thread of its own, started now,
+  // it passes while the other guests are set up and announce.
+  if (job.packetFd >= 0) {
+    closer.add(job.packetFd);
+    job.packetFd = -1;
   }
 }
 

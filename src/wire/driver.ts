@@ -5,6 +5,7 @@ import type { Guest } from '../guest/resolve.js';
 import type { NetlinkSocket } from '../netlink/session.js';
 import type { Netns } from '../netns/netns.js';
 import type { Link } from '../ops/link.js';
+import type { OvsdbClient } from '../ovs/ovsdb.js';
 import type { Step } from './plan.js';
 import type { AddressWithGateway, LinkChoices } from './spec.js';
 
@@ -24,6 +25,10 @@ export interface DriverContext extends LinkChoices {
   ifname: string;
   local?: string;
   addresses: AddressWithGateway[];
+  /** the Open vSwitch database, connected on first use (OVS bridges only) */
+  ovsdb(): Promise<OvsdbClient>;
+  /** datapath type for an OVS bridge that has to be created ('' = the kernel's, 'netdev' = userspace) */
+  ovsDatapath?: string;
 }
 
 export interface DriverPlan {
@@ -40,5 +45,5 @@ export interface Driver {
   readonly kind: string;
   /** the guest interface name when -i is not given (eth1; ib0 for IPoIB, as pipework) */
   readonly defaultIfname?: string;
-  plan(ctx: DriverContext): DriverPlan;
+  plan(ctx: DriverContext): DriverPlan | Promise<DriverPlan>;
 }

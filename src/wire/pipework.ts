@@ -7,6 +7,9 @@ import { inNetns } from '../netns/enter.js';
 import { Netns } from '../netns/netns.js';
 import { deleteLinkRequest, getLink, type Link, setLinkRequest } from '../ops/link.js';
 import { runPassthrough } from '../ops/passthrough.js';
+import { isBridge } from '../ops/links/bridge.js';
+import { DEFAULT_OVSDB_SOCKET, OvsdbClient, parseOvsdbRemote } from '../ovs/ovsdb.js';
+import { existsSync } from 'node:fs';
 import { ConflictError, InputError } from '../util/errors.js';
 import { formatCidr, formatIp, type IpAddress, parseIp, parseMac } from '../util/ip.js';
 import type { DhcpKeeper, Lease } from '../dhcp/index.js';
@@ -25,6 +28,10 @@ export interface PipeworkOptions {
   hostNetns?: string | Netns;
   /** Docker Engine socket path; default from DOCKER_HOST, else /var/run/docker.sock */
   dockerSocket?: string;
+  /** Open vSwitch database socket (`unix:PATH` or a path); default /var/run/openvswitch/db.sock */
+  ovsdb?: string;
+  /** datapath of OVS bridges this session creates: '' (kernel) or 'netdev' (userspace); default: as the existing ones */
+  ovsDatapath?: string;
 }
 
 export interface WireOptions extends StepHooks {
@@ -64,11 +71,31 @@ export interface UnwireResult {
 export class Pipework {
   private readonly host: HostSide;
   private readonly dockerSocket?: string;
+  private readonly ovsSocket: string;
+  private readonly ovsDatapath?: string;
+  private ovsClient?: Promise<OvsdbClient>;
 
   constructor(options: PipeworkOptions = {}) {
+    this.ovsSocket = options.ovsdb === undefined ? DEFAULT_OVSDB_SOCKET : parseOvsdbRemote(options.ovsdb);
     const ns = typeof options.hostNetns === 'string' ? Netns.byName(options.hostNetns) : (options.hostNetns ?? Netns.current());
     this.host = { netns: ns, sock: inNetns(ns, () => NetlinkSocket.open()) };
     this.dockerSocket = options.dockerSocket;
+    this.ovsDatapath = options.ovsDatapath;
+  }
+
+  /** The OVS database, connected once per session on first use. */
+  private ovsdb = (): Promise<OvsdbClient> => {
+    if (!existsSync(this.ovsSocket)) {
+      return Promise.reject(new InputError('Need OVS installed on the system to create an ovs bridge', `no Open vSwitch database at ${this.ovsSocket} (start ovsdb-server, or give --ovsdb unix:PATH)`));
+    }
+    this.ovsClient ??= OvsdbClient.connect({ socket: this.ovsSocket });
+    return this.ovsClient;
+  };
+
+  /** Is this existing host interface an OVS bridge? Only asked when an OVS database is there. */
+  private async isOvsBridge(name: string): Promise<boolean> {
+    if (!existsSync(this.ovsSocket)) return false;
+    return (await this.ovsdb()).bridgeExists(name);
   }
 
   /** The host side this session works in (its namespace and netlink socket), for bulk work. */
@@ -87,6 +114,7 @@ export class Pipework {
   }
 
   close(): void {
+    void this.ovsClient?.then((c) => c.close(), () => undefined);
     this.host.sock.close();
     this.host.netns.close();
   }
@@ -108,12 +136,13 @@ export class Pipework {
     try {
       const hostLink = req.host.startsWith('mac:') ? linkByMac(this.host.sock, req.host.slice(4)) : getLink(this.host.sock, { name: req.host });
       const hostIf = hostLink?.name ?? req.host;
-      const driver = selectDriver(hostIf, hostLink, { directPhys: req.directPhys });
+      const ovs = hostLink && !isBridge(hostLink) && !req.directPhys ? await this.isOvsBridge(hostIf) : false;
+      const driver = selectDriver(hostIf, hostLink, { directPhys: req.directPhys, ovs });
       const ifname = req.ifname ?? driver.defaultIfname ?? DEFAULT_IFNAME;
       if (req.pkey !== undefined && req.vlan === undefined && driver !== ipoibDriver) {
         throw new InputError(`VLAN "${req.pkey}" is not a number`, 'write [MAC]@VLAN with a VLAN ID from 1 to 4094, e.g. @10');
       }
-      const plan = driver.plan({ ...req, host: this.host, guest, gsock, hostIf, hostLink, ifname });
+      const plan = await driver.plan({ ...req, host: this.host, guest, gsock, hostIf, hostLink, ifname, ovsdb: this.ovsdb, ovsDatapath: this.ovsDatapath });
       const steps = [...plan.steps];
       const notes = [...plan.notes];
       const dhcp: DhcpOutcome = {};
@@ -167,6 +196,10 @@ export class Pipework {
       }
       const hostEnd = link.kind === 'veth' && link.link ? this.hostPeerOf(link) : undefined;
       gsock.request(deleteLinkRequest(link.index, `removing ${ifname} from ${guest.netns.label}`));
+      if (hostEnd) {
+        const bridge = await this.removeOvsPort(hostEnd.name);
+        if (bridge) notes.push(`removed OVS port ${hostEnd.name} from ${bridge}`);
+      }
       return { guest: guest.netns.label, ifname, removed: true, kind: link.kind, hostIfname: hostEnd?.name, notes };
     } finally {
       gsock.close();
@@ -213,6 +246,16 @@ export class Pipework {
       }
     }
     return out;
+  }
+
+  /** Removes the OVS port of a host end, if it is one; returns its bridge. */
+  private async removeOvsPort(name: string): Promise<string | undefined> {
+    if (!existsSync(this.ovsSocket)) return undefined;
+    const db = await this.ovsdb();
+    const port = await db.getPort(name);
+    if (!port?.bridge) return undefined;
+    await db.deletePort(port.bridge, name);
+    return port.bridge;
   }
 
   /** The host end of a guest's veth, if it lives in this session's host namespace. */

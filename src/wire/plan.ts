@@ -11,7 +11,7 @@ export interface Step {
   where: 'host' | 'guest';
   apply(): void | Promise<void>;
   /** reverses apply(); absent when the step changes nothing that outlives a later undo */
-  undo?(): void;
+  undo?(): void | Promise<void>;
 }
 
 export interface StepHooks {
@@ -45,20 +45,20 @@ export async function applySteps(steps: readonly Step[], hooks: StepHooks = {}):
       await step.apply();
       done.push(step);
     } catch (e) {
-      const undoFailures = rollback(done);
+      const undoFailures = await rollback(done);
       throw new StepFailedError(step, i, e, undoFailures);
     }
   }
 }
 
 /** Undoes steps in reverse; returns the failures (each is tried regardless of the others). */
-export function rollback(done: readonly Step[]): string[] {
+export async function rollback(done: readonly Step[]): Promise<string[]> {
   const failures: string[] = [];
   for (let i = done.length - 1; i >= 0; i--) {
     const step = done[i];
     if (!step.undo) continue;
     try {
-      step.undo();
+      await step.undo();
     } catch (e) {
       failures.push(withContext(`undoing "${step.what}"`, e).message);
     }

@@ -11,10 +11,13 @@ import { bridgeDriver } from './bridge.js';
 import { directDriver } from './direct.js';
 import { dummyDriver } from './dummy.js';
 import { ipoibDriver } from './ipoib.js';
+import { ovsDriver } from './ovs.js';
 import { physDriver } from './phys.js';
 
 export interface DriverChoice {
   directPhys?: boolean;
+  /** the existing host interface is an Open vSwitch bridge (asked of the OVS database) */
+  ovs?: boolean;
 }
 
 export function selectDriver(hostIf: string, hostLink: Link | undefined, choice: DriverChoice = {}): Driver {
@@ -23,6 +26,7 @@ export function selectDriver(hostIf: string, hostLink: Link | undefined, choice:
       if (choice.directPhys) throw new InputError(`--direct-phys moves a NIC into the guest; ${hostIf} is a bridge`);
       return bridgeDriver;
     }
+    if (choice.ovs) return ovsDriver;
     if (hostLink.type === ARPHRD_INFINIBAND) return ipoibDriver;
     return choice.directPhys ? directDriver : physDriver;
   }
@@ -30,9 +34,7 @@ export function selectDriver(hostIf: string, hostLink: Link | undefined, choice:
   if (choice.directPhys) return directDriver;
   if (hostIf.startsWith('br')) return bridgeDriver;
   if (hostIf.startsWith('dummy')) return dummyDriver;
-  if (hostIf.startsWith('ovs')) {
-    throw new InputError(`Need OVS installed on the system to create an ovs bridge`, `${hostIf} does not exist, and Open vSwitch bridges are not supported yet`);
-  }
+  if (hostIf.startsWith('ovs')) return ovsDriver;
   throw new InputError(`I do not know how to setup interface ${hostIf}.`, 'name an existing interface, or a bridge to create (a name starting with "br")');
 }
 

@@ -1,0 +1,102 @@
+// Open vSwitch bridges, through the OVS database (RFC 7047 JSON-RPC on its unix socket) instead of
+// ovs-vsctl: a veth as for a Linux bridge, whose host end becomes an OVS port, with the VLAN as the
+// port's access tag and pipework's external_ids, in one transaction that also creates a missing
+// bridge. `del` removes the port again (pipework left stale ports behind, its issue #143).
+import { isKernelError } from '../../netlink/errors.js';
+import { deleteLinkRequest, getLink } from '../../ops/link.js';
+import { createVethRequest } from '../../ops/links/veth.js';
+import type { OvsdbClient } from '../../ovs/ovsdb.js';
+import { ConflictError } from '../../util/errors.js';
+import type { Driver, DriverContext, DriverPlan } from '../driver.js';
+import { planForExisting } from '../existing.js';
+import { guestConfigSteps } from '../guest-config.js';
+import { hostEndName } from '../names.js';
+import type { Step } from '../plan.js';
+import { checkVlan } from '../spec.js';
+
+export const ovsDriver: Driver = {
+  kind: 'ovs',
+  async plan(ctx: DriverContext): Promise<DriverPlan> {
+    const { host, guest, gsock, hostIf, ifname } = ctx;
+    const tag = ctx.vlan === undefined ? undefined : checkVlan(ctx.vlan);
+    const db = await ctx.ovsdb();
+    const names = hostEndName(ifname, guest.key, String(guest.pid ?? guest.key), ctx.local);
+    const lif = names.name;
+    const notes = names.shortened ? [`host interface named ${lif} (pipework's ${names.shortened} is longer than 15 characters)`] : [];
+    const label = `${ifname} in ${guest.netns.label}`;
+
+    const existingGuest = getLink(gsock, { name: ifname }, ` in ${guest.netns.label}`);
+    const existingHost = getLink(host.sock, { name: lif });
+    const port = await db.getPort(lif);
+    if (existingGuest) {
+      const ours = existingGuest.kind === 'veth' && existingHost?.kind === 'veth' && existingHost.link === existingGuest.index && port?.bridge === hostIf && port.tag === tag;
+      return planForExisting(ctx, existingGuest, ours, { kind: 'ovs', via: `OVS bridge ${hostIf} through ${lif}${tag === undefined ? '' : ` (tag ${tag})`}`, hostIfname: lif, notes });
+    }
+    if (existingHost) throw new ConflictError(`Link ${lif} exists`, `it belongs to another wiring: choose another host-side name with -l, or remove ${lif}`);
+    if (port) {
+      throw new ConflictError(`OVS port ${lif} already exists on ${port.bridge ? `bridge ${port.bridge}` : 'no bridge'} (a stale port of an earlier wiring?)`, `remove it with: pipework del, or ovs-vsctl del-port ${lif}`);
+    }
+    const bridge = await db.getBridge(hostIf);
+    const datapathType = ctx.ovsDatapath ?? (await inheritedDatapath(db));
+    const mtu = ctx.mtu ?? ctx.hostLink?.mtu;
+    let guestIndex = 0;
+    const steps: Step[] = [
+      {
+        what: `create veth ${lif} <-> ${label}`,
+        where: 'host',
+        apply: () => {
+          host.sock.request(createVethRequest({ name: lif, mtu, up: true, peer: { name: ifname, netnsFd: guest.netns.fd, mtu, mac: ctx.mac } }, `creating veth ${lif} <-> ${label}`));
+          const created = getLink(gsock, { name: ifname });
+          if (!created) throw new Error(`${label} vanished right after it was created`);
+          guestIndex = created.index;
+        },
+        undo: () => {
+          try {
+            host.sock.request(deleteLinkRequest(getLink(host.sock, { name: lif })?.index ?? 0, `removing ${lif}`));
+          } catch (e) {
+            if (!isKernelError(e, 'ENODEV')) throw e;
+          }
+        },
+      },
+      {
+        what: `${bridge ? '' : `create OVS bridge ${hostIf}${datapathType ? ` (datapath ${datapathType})` : ''} and `}add ${lif} to it as a port${tag === undefined ? '' : ` with tag ${tag}`} (one OVSDB transaction)`,
+        where: 'host',
+        apply: async () => {
+          await db.addPort(hostIf, lif, {
+            tag,
+            externalIds: externalIds(ctx, hostIf, tag),
+            createBridge: bridge ? false : { datapathType },
+          });
+        },
+        undo: async () => {
+          await db.deletePort(hostIf, lif);
+          if (!bridge && (await db.listPorts(hostIf)).length === 0) await db.deleteBridge(hostIf);
+        },
+      },
+      ...guestConfigSteps({ sock: gsock, label, index: () => guestIndex }, ctx.addresses),
+    ];
+    return { kind: 'ovs', steps, notes, hostIfname: lif, alreadyWired: false };
+  },
+};
+
+/** pipework's external_ids on the port, so that OVS tooling can tell whose port it is. */
+function externalIds(ctx: DriverContext, bridge: string, tag: number | undefined): Record<string, string> {
+  const g = ctx.guest;
+  return {
+    'pipework.interface': ctx.ifname,
+    'pipework.bridge': bridge,
+    'pipework.containerid': g.container?.id ?? '',
+    'pipework.containername': g.container?.name ?? g.netns.name ?? g.ref,
+    'pipework.nspid': g.pid === undefined ? '' : String(g.pid),
+    'pipework.vlan': tag === undefined ? '' : String(tag),
+  };
+}
+
+/** A new bridge gets the datapath of the bridges already there (userspace or kernel), if any. */
+async function inheritedDatapath(db: OvsdbClient): Promise<string> {
+  for (const name of await db.listBridges()) {
+    const b = await db.getBridge(name);
+    if (b?.datapathType) return b.datapathType;
+  }
+  return '';
+}

@@ -1,0 +1,80 @@
+// Open vSwitch bridges wired through the OVS database (no ovs-vsctl in the product), against a real
+// ovsdb-server and ovs-vswitchd with the userspace datapath in a test netns. ovs-vsctl is the oracle.
+import test from 'ava';
+import { Pipework } from '../../src/index.js';
+import { cli } from '../helpers/cli.js';
+import { missingOvs, type Ovs, startOvs, stopOvs, vsctl, vsctlList } from '../helpers/ovs.js';
+import { createNetns, ipj, snapshot } from '../helpers/netns.js';
+import { pingWithin, waitOperUp } from '../kernel/traffic.js';
+
+const skipReason = missingOvs();
+let ovs: Ovs | undefined;
+if (skipReason === undefined) {
+  test.before('start ovsdb-server and ovs-vswitchd (userspace datapath) in a test netns', () => {
+    ovs = startOvs();
+  });
+  test.after.always('stop them', async () => {
+    if (ovs) await stopOvs(ovs);
+  });
+}
+// One OVS for the file, so the tests share its namespace as the host side: run them one at a time.
+const ovsTest = (title: string, impl: (t: Parameters<Parameters<typeof test.serial>[1]>[0], o: Ovs) => Promise<void>) =>
+  skipReason === undefined ? test.serial(title, (t) => impl(t, ovs!)) : test.skip(`${title} [skipped: ${skipReason}]`, () => {});
+
+const session = (o: Ovs) => new Pipework({ hostNetns: o.ns, ovsdb: `unix:${o.sock}`, ovsDatapath: 'netdev' });
+const externalIds = (o: Ovs, port: string) => Object.fromEntries((vsctlList(o, 'Port', port, ['external_ids'])[0].external_ids as [string, [string, string][]])[1]);
+
+ovsTest('guests on a new ovs* bridge with access tags: 7 talks to 7, not to 8; tags and external_ids in OVSDB', async (t, o) => {
+  const pw = session(o);
+  t.teardown(() => pw.close());
+  const [a, b, c] = [createNetns(t, 'a'), createNetns(t, 'b'), createNetns(t, 'c')];
+  const ra = await pw.wire({ host: 'ovsbr1', guest: a, addresses: '10.90.0.2/24', vlan: 7 });
+  const rb = await pw.wire({ host: 'ovsbr1', guest: b, addresses: '10.90.0.3/24', vlan: 7 });
+  const rc = await pw.wire({ host: 'ovsbr1', guest: c, addresses: '10.90.0.4/24', vlan: 8 });
+  t.is(ra.kind, 'ovs');
+  t.is(vsctl(o, 'get', 'Bridge', 'ovsbr1', 'datapath_type'), 'netdev');
+  t.deepEqual(vsctl(o, 'list-ports', 'ovsbr1').split('\n').sort(), [ra.hostIfname, rb.hostIfname, rc.hostIfname].sort());
+  t.is(vsctl(o, 'get', 'Port', ra.hostIfname!, 'tag'), '7');
+  t.like(externalIds(o, ra.hostIfname!), { 'pipework.interface': 'eth1', 'pipework.bridge': 'ovsbr1', 'pipework.containername': a, 'pipework.vlan': '7' });
+  await waitOperUp(a, ['eth1']);
+  t.true(pingWithin(a, '10.90.0.3'), 'tag 7 to tag 7');
+  t.false(pingWithin(c, '10.90.0.2', 2), 'tag 8 cannot reach tag 7');
+  t.false((await pw.wire({ host: 'ovsbr1', guest: a, addresses: '10.90.0.2/24', vlan: 7 })).changed, 'a re-run is a no-op');
+  for (const g of [a, b, c]) await pw.unwire(g);
+  t.is(vsctl(o, 'list-ports', 'ovsbr1'), '', 'del removed the ports from the database');
+  vsctl(o, 'del-br', 'ovsbr1');
+});
+
+ovsTest('a failure at each step leaves namespaces and the OVS database as they were', async (t, o) => {
+  const pw = session(o);
+  t.teardown(() => pw.close());
+  const g = createNetns(t, 'g');
+  const spec = { host: 'ovsbr2', guest: g, addresses: '10.91.0.2/24@10.91.0.1', vlan: 9 };
+  const plan = await pw.wire(spec, { dryRun: true });
+  t.regex(plan.steps.join('\n'), /create OVS bridge ovsbr2 .*and add .* with tag 9 \(one OVSDB transaction\)/);
+  const state = () => ({ ns: snapshot(o.ns), g: snapshot(g), bridges: vsctl(o, 'list-br'), ports: vsctlList(o, 'Port').map((p) => p.name).sort() });
+  const before = state();
+  for (let i = 0; i < plan.steps.length; i++) {
+    await t.throwsAsync(pw.wire(spec, { beforeStep: (n) => { if (n === i) throw new Error('injected'); } }));
+    t.deepEqual(state(), before, `failure at step ${i}: ${plan.steps[i]}`);
+  }
+});
+
+ovsTest('the CLI with --ovsdb: wire onto an existing OVS bridge, ls, del', async (t, o) => {
+  vsctl(o, 'add-br', 'ovsbr3', '--', 'set', 'Bridge', 'ovsbr3', 'datapath_type=netdev');
+  t.teardown(() => vsctl(o, '--if-exists', 'del-br', 'ovsbr3'));
+  const g = createNetns(t, 'g');
+  const args = ['--host-netns', o.ns, '--ovsdb', `unix:${o.sock}`];
+  const r = await cli([...args, '--json', 'ovsbr3', g, '10.92.0.2/24']);
+  t.is(r.code, 0, r.stderr);
+  const port = JSON.parse(r.stdout).hostIfname as string;
+  t.is(vsctl(o, 'list-ports', 'ovsbr3'), port);
+  t.is(ipj(g, 'address', 'show', 'dev', 'eth1')[0].addr_info[0].local, '10.92.0.2');
+  const d = await cli([...args, 'del', g]);
+  t.is(d.code, 0, d.stderr);
+  t.regex(d.stderr, new RegExp(`removed OVS port ${port} from ovsbr3`));
+  t.is(vsctl(o, 'list-ports', 'ovsbr3'), '');
+  const none = await cli(['--host-netns', o.ns, '--ovsdb', 'unix:/nonexistent/db.sock', 'ovsbr9', g, '10.92.0.3/24']);
+  t.is(none.code, 1);
+  t.regex(none.stderr, /Need OVS installed on the system to create an ovs bridge; no Open vSwitch database at \/nonexistent\/db\.sock/);
+});
