@@ -10,7 +10,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { WiringSpec } from '../wire/spec.js';
-import { type BulkProgress, type BulkStage, type SpecProblem, type UnwireTarget, validateSpecs, validateTargets, type WireManyItem } from '../wire/bulk.js';
+import type { BulkProgress, BulkStage, WireManyItem } from '../wire/bulk.js';
+import { type SpecProblem, type UnwireTarget, validateSpecs, validateTargets } from '../wire/bulk-validate.js';
 import { Pipework } from '../wire/pipework.js';
 import type { Io } from './main.js';
 import type { GlobalOptions } from './parse.js';

@@ -20,7 +20,7 @@ import { linkByMac, selectDriver } from './drivers/index.js';
 import { ipoibDriver } from './drivers/ipoib.js';
 import { candidateGuests, inventoryOf, type WiredInterface } from './inventory.js';
 import { applySteps, type Step, type StepHooks } from './plan.js';
-import { type BulkOptions, type UnwireManyResult, type UnwireTarget, unwireMany, type WireManyOptions, type WireManyResult, wireMany } from './bulk.js';
+import type { BulkOptions, UnwireManyResult, UnwireTarget, WireManyOptions, WireManyResult } from './bulk.js';
 import { checkIfname, checkMtu, DEFAULT_IFNAME, formatAddresses, parseAddresses, resolveMac, type NormalizedSpec, type WiringSpec } from './spec.js';
 
 export interface PipeworkOptions {
@@ -104,13 +104,15 @@ export class Pipework {
   }
 
   /** Many wirings at once, batched across guests; per-guest results (see wire/bulk.ts). */
-  wireMany(specs: readonly WiringSpec[], options?: WireManyOptions): Promise<WireManyResult> {
-    return wireMany(this, specs, options);
+  async wireMany(specs: readonly WiringSpec[], options?: WireManyOptions): Promise<WireManyResult> {
+    const bulk = await import('./bulk.js'); // loaded on first use: one-guest commands start sooner
+    return bulk.wireMany(this, specs, options);
   }
 
   /** Many interfaces removed at once; per-guest results (see wire/bulk.ts). */
-  unwireMany(targets: readonly UnwireTarget[], options?: BulkOptions): Promise<UnwireManyResult> {
-    return unwireMany(this, targets, options);
+  async unwireMany(targets: readonly UnwireTarget[], options?: BulkOptions): Promise<UnwireManyResult> {
+    const bulk = await import('./bulk.js');
+    return bulk.unwireMany(this, targets, options);
   }
 
   close(): void {
