@@ -23,7 +23,7 @@ const unwire = process.argv.includes('--unwire');
 
 const specs: WiringSpec[] = Array.from({ length: count }, (_, k) => {
   const i = from + k;
-  return { host: 'br0', guest: `netns:${prefix}${i}`, ifname: 'eth1', addresses: `10.${net}.${i >> 8}.${(i & 255) + 2}/16@10.${net}.255.254` };
+  return { host: 'br0', guest: `netns:${prefix}${i}`, ifname: 'eth1', addresses: `10.${net}.${Math.floor(i / 250)}.${(i % 250) + 2}/16@10.${net}.255.254` };
 });
 
 const loaded = performance.now();

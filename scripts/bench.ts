@@ -163,7 +163,7 @@ async function settle(maxMs = 15_000): Promise<number> {
   return performance.now() - start;
 }
 
-const addrOf = (i: number) => `10.${NET}.${i >> 8}.${(i & 255) + 2}`;
+const addrOf = (i: number) => `10.${NET}.${Math.floor(i / 250)}.${(i % 250) + 2}`;
 const GATEWAY = `10.${NET}.255.254`;
 
 interface World {
@@ -285,7 +285,10 @@ function runOneByOne(method: string, n: number, sample: number, command: (w: Wor
       const r = spawnSync(c.cmd, c.args, { input: c.input, env: c.env ?? childEnv, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
       if (r.status !== 0) {
         failures++;
-        firstError ??= (r.stderr || r.stdout || String(r.error)).trim().split('\n').slice(-2).join(' / ');
+        if (firstError === undefined) {
+          const lines = (r.stderr || r.stdout || String(r.error)).trim().split('\n').filter((l) => l.trim());
+          firstError = `guest ${i}: ${[...new Set([...lines.slice(0, 4), ...lines.slice(-1)])].join(' / ')}`;
+        }
       }
     }
     const total = performance.now() - t;

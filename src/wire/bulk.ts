@@ -25,11 +25,11 @@ import { announceOn } from '../announce/announce.js';
 import type { Guest } from '../guest/resolve.js';
 import {
   AF_NETLINK, AF_PACKET, AF_UNSPEC, IFLA_ADDRESS, IFLA_EXT_MASK, IFLA_GROUP, IFLA_IFNAME, IFLA_LINK, NETLINK_ROUTE,
-  NETNSA_FD, NETNSA_NSID, NLM_F_ECHO, RTEXT_FILTER_SKIP_STATS, RTM_DELLINK, RTM_GETLINK, RTM_GETNSID, RTM_NEWLINK, RT_SCOPE_LINK,
+  NETNSA_FD, NETNSA_NSID, NLA_TYPE_MASK, NLM_F_ECHO, RTEXT_FILTER_SKIP_STATS, RTM_DELLINK, RTM_GETLINK, RTM_GETNSID, RTM_NEWLINK, RT_SCOPE_LINK,
   SOCK_CLOEXEC, SOCK_DGRAM, SOCK_RAW,
 } from '../netlink/constants.js';
 import { parseAttrs } from '../netlink/attributes.js';
-import { isKernelError } from '../netlink/errors.js';
+import { isKernelError, NetlinkDecodeError } from '../netlink/errors.js';
 import type { NetlinkMessage } from '../netlink/message.js';
 import { decodeLink, ifinfomsg, IFINFOMSG_LEN } from '../netlink/rtnl/link.js';
 import { NetlinkSocket, type Outcome, type Request } from '../netlink/session.js';
@@ -254,11 +254,25 @@ function linkOf(outcome: Outcome): Link | undefined {
   return m ? decodeLink(m) : undefined;
 }
 
-/** ifindex (from struct ifinfomsg) and IFLA_LINK of an RTM_NEWLINK message, without decoding the rest. */
+/**
+ * ifindex (from struct ifinfomsg), IFLA_LINK and IFLA_ADDRESS of an RTM_NEWLINK message. A scan of
+ * the top-level attributes only: the full decode of a ~2 KB link message per guest is what the
+ * garbage collector would be busy with otherwise.
+ */
 function indexAndPeer(m: NetlinkMessage): { index: number; peer?: number; mac?: Uint8Array } {
-  const v = new DataView(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength);
-  const attrs = parseAttrs(m.payload, IFINFOMSG_LEN);
-  return { index: v.getInt32(4, true), peer: attrs.u32(IFLA_LINK), mac: attrs.raw(IFLA_ADDRESS)?.slice() };
+  const p = m.payload;
+  const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
+  if (p.length < IFINFOMSG_LEN) throw new NetlinkDecodeError(`ifinfomsg of ${p.length} bytes`);
+  const out: { index: number; peer?: number; mac?: Uint8Array } = { index: v.getInt32(4, true) };
+  for (let off = IFINFOMSG_LEN; off + 4 <= p.length; ) {
+    const len = v.getUint16(off, true);
+    const type = v.getUint16(off + 2, true) & NLA_TYPE_MASK;
+    if (len < 4 || off + len > p.length) throw new NetlinkDecodeError(`attribute ${type} at offset ${off} has a bad length ${len}`);
+    if (type === IFLA_LINK && len >= 8) out.peer = v.getUint32(off + 4, true);
+    else if (type === IFLA_ADDRESS) out.mac = p.slice(off + 4, off + len);
+    off += (len + 3) & ~3;
+  }
+  return out;
 }
 
 const errorOf = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
@@ -318,6 +332,9 @@ interface WireJob {
   mac?: Uint8Array;
   /** the default routes this wiring replaced, to put back on rollback */
   replaced: Route[];
+  /** the addresses and gateways as text, made once */
+  addressTexts: string[];
+  gatewayTexts: string[];
   /** created a link: a failure from here on must be undone */
   created: boolean;
   rolledBack?: boolean;
@@ -341,7 +358,7 @@ export async function wireMany(pw: Pipework, specs: readonly WiringSpec[], optio
   // validate: every spec as wire() checks it, before anything is resolved or touched
   clock.enter('validate');
   const jobs: WireJob[] = specs.map((spec, index) => ({
-    index, spec, ifname: DEFAULT_IFNAME, packetFd: -1, slow: false, notes: [], steps: [], hostIndex: 0, guestIndex: 0, replaced: [], created: false,
+    index, spec, ifname: DEFAULT_IFNAME, packetFd: -1, slow: false, notes: [], steps: [], hostIndex: 0, guestIndex: 0, replaced: [], created: false, addressTexts: [], gatewayTexts: [],
   }));
   const problems = new Map(validateSpecs(specs).map((p) => [p.index, p.message]));
   for (const job of jobs) {
@@ -651,8 +668,8 @@ function configureAndAnnounce(
         host: job.req!.host,
         kind: 'bridge',
         hostIfname: job.lif,
-        addresses: job.req!.addresses.flatMap((a) => (a.cidr ? [formatCidr(a.cidr)] : [])),
-        gateways: job.req!.addresses.flatMap((a) => (a.gateway ? [formatIp(a.gateway.bytes)] : [])),
+        addresses: job.addressTexts,
+        gateways: job.gatewayTexts,
         mac: job.mac ? formatMac(job.mac) : job.req!.mac,
         changed: true,
         dryRun: false,
@@ -677,6 +694,7 @@ function configureGuest(job: WireJob): void {
     if (!a.cidr) continue;
     prefixes.push(a.cidr);
     const text = formatCidr(a.cidr);
+    job.addressTexts.push(text);
     reqs.push(addAddressRequest({ index, cidr: a.cidr, nodad: true }, `adding ${text} to ${label}`));
     kinds.push('addr');
     job.steps.push(`[guest] add address ${text} to ${label}`);
@@ -691,10 +709,12 @@ function configureGuest(job: WireJob): void {
       kinds.push('onlink');
       job.steps.push(`[guest] add on-link route ${text} (the gateway is outside the interface's prefixes)`);
     }
-    reqs.push(routeRequest('add', { family: gw.family, gateway: gw.bytes, oif: index }, `adding route default via ${formatIp(gw.bytes)} dev ${label}`));
+    const gwText = formatIp(gw.bytes);
+    job.gatewayTexts.push(gwText);
+    reqs.push(routeRequest('add', { family: gw.family, gateway: gw.bytes, oif: index }, `adding route default via ${gwText} dev ${label}`));
     kinds.push('default');
     gateways.push(gw);
-    job.steps.push(`[guest] set route default via ${formatIp(gw.bytes)} dev ${label}`);
+    job.steps.push(`[guest] set route default via ${gwText} dev ${label}`);
   }
   if (job.req!.mac) job.mac = parseMac(job.req!.mac);
   else if (job.packetFd >= 0) {
@@ -740,7 +760,7 @@ function announceOne(job: WireJob, options: WireManyOptions, fail: Fail<WireJob>
   }
   const addresses = job.req!.addresses.flatMap((a) => (a.cidr ? [a.cidr as IpAddress] : []));
   if (!addresses.length) return;
-  const list = addresses.map((a) => formatIp(a.bytes)).join(', ');
+  const list = job.addressTexts.map((t) => t.slice(0, t.indexOf('/'))).join(', ');
   job.steps.push(`[guest] announce ${list} on ${job.ifname} (gratuitous ARP / unsolicited NA)`);
   // Best effort, like pipework's arping: the wiring stands even if the announcement fails.
   try {

@@ -3,7 +3,7 @@
 // ends, pass or fail); iproute2 (`ip -j`) is the oracle, ping and a peer's ARP table the traffic check.
 import test, { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pipework, type WiringSpec } from '../../src/index.js';
@@ -22,7 +22,7 @@ function guests(t: ExecutionContext, n: number, hint = 'g'): string[] {
 }
 
 /** 10.N.x.y/16 addresses, the gateway 10.N.255.254 on the bridge. */
-const addr = (net: number, i: number) => `10.${net}.${i >> 8}.${(i & 255) + 2}`;
+const addr = (net: number, i: number) => `10.${net}.${Math.floor(i / 250)}.${(i % 250) + 2}`;
 
 interface Ran {
   code: number | null;
@@ -50,7 +50,18 @@ function tmpFile(t: ExecutionContext, name: string, text: string): string {
   return file;
 }
 
-test('wires 100 guests in bulk: address, default route and bridge port for every one; traffic and announcements reach the others', async (t) => {
+/** Frames the kernel dropped because a CPU's input backlog was full (all CPUs, all namespaces). */
+function backlogDrops(): number {
+  return readFileSync('/proc/net/softnet_stat', 'utf8')
+    .trim()
+    .split('\n')
+    .reduce((sum, line) => sum + parseInt(line.trim().split(/\s+/)[1], 16), 0);
+}
+
+// Serial: every broadcast on a bridge of 100 ports is queued 100 times on the CPU's input backlog
+// (net.core.netdev_max_backlog, 1000 by default, shared by every namespace); the other tests'
+// floods at the same moment could overflow it and drop announcements.
+test.serial('wires 100 guests in bulk: address, default route and bridge port for every one; traffic and announcements reach the others', async (t) => {
   const host = createNetns(t, 'host');
   // A peer on the bridge before the wiring, that learns neighbours from gratuitous ARP alone.
   ipn(host, 'link', 'add', 'br0', 'type', 'bridge');
@@ -66,6 +77,7 @@ test('wires 100 guests in bulk: address, default route and bridge port for every
   const names = guests(t, 100);
   const specs: WiringSpec[] = names.map((g, i) => ({ host: 'br0', guest: `netns:${g}`, addresses: `${addr(40, i)}/16@10.40.255.254` }));
   const stages: string[] = [];
+  const dropsBefore = backlogDrops();
   const pw = session(t, host);
   const result = await pw.wireMany(specs, { onProgress: (p) => stages.push(p.stage) });
   t.is(result.failed, 0, JSON.stringify(result.items.filter((i) => i.error).map((i) => i.error!.message)));
@@ -122,7 +134,13 @@ test('wires 100 guests in bulk: address, default route and bridge port for every
     await new Promise((r) => setTimeout(r, 50));
   }
   const missing = names.flatMap((_, i) => (learned.get(addr(40, i)) === result.items[i].result!.mac ? [] : [i]));
-  t.deepEqual(missing, [], 'guests the peer did not learn from their gratuitous ARP');
+  const dropped = backlogDrops() - dropsBefore;
+  if (dropped === 0) t.deepEqual(missing, [], 'guests the peer did not learn from their gratuitous ARP');
+  else {
+    // Other processes flooded the machine meanwhile and the kernel dropped frames: it says how many.
+    t.log(`the kernel dropped ${dropped} frames (input backlog full) while this test ran; ${missing.length} announcements not seen`);
+    t.true(missing.length <= dropped, `${missing.length} announcements lost, more than the ${dropped} frames the kernel dropped`);
+  }
 });
 
 test('a failing guest is rolled back alone and reported; the others stay wired', async (t) => {
