@@ -3,7 +3,6 @@
 import { isKernelError, KernelError } from '../../netlink/errors.js';
 import { deleteLinkRequest, getLink, isUp, type Link, listLinks } from '../../ops/link.js';
 import { createBridgeRequest, isBridge, portVlanRequest, setVlanFilteringRequest, vlanFilteringOf } from '../../ops/links/bridge.js';
-import { createVethRequest } from '../../ops/links/veth.js';
 import { ConflictError } from '../../util/errors.js';
 import type { Driver, DriverContext, DriverPlan } from '../driver.js';
 import { planForExisting } from '../existing.js';
@@ -11,6 +10,7 @@ import { guestConfigSteps } from '../guest-config.js';
 import { hostEndName } from '../names.js';
 import type { Step } from '../plan.js';
 import { checkVlan } from '../spec.js';
+import { vethPairStep } from './veth-pair.js';
 
 export const bridgeDriver: Driver = {
   kind: 'bridge',
@@ -54,32 +54,10 @@ export const bridgeDriver: Driver = {
     if (!bridge) steps.push(createBridgeStep(ctx, (b) => (bridge = b), vid !== undefined));
     else if (vid !== undefined && !vlanFilteringOf(bridge)) steps.push(vlanFilteringStep(ctx, bridge));
 
-    let guestIndex = 0;
-    steps.push({
-      what: `create veth ${lif} (port of ${hostIf}) <-> ${guestLabel}`,
-      where: 'host',
-      apply: () => {
-        const mtu = ctx.mtu ?? bridge!.mtu;
-        host.sock.request(
-          createVethRequest(
-            { name: lif, master: bridge!.index, mtu, up: true, peer: { name: ifname, netnsFd: guest.netns.fd, mtu, mac: ctx.mac } },
-            `creating veth ${lif} <-> ${guestLabel}`,
-          ),
-        );
-        const created = getLink(gsock, { name: ifname }, ` in ${guest.netns.label}`);
-        if (!created) throw new Error(`${guestLabel} vanished right after it was created`);
-        guestIndex = created.index;
-      },
-      undo: () => {
-        try {
-          host.sock.request(deleteLinkRequest(getLink(host.sock, { name: lif })?.index ?? 0, `removing ${lif}`));
-        } catch (e) {
-          if (!isKernelError(e, 'ENODEV')) throw e;
-        }
-      },
-    });
+    const pair = vethPairStep(ctx, lif, { what: ` (port of ${hostIf})`, master: () => bridge!.index, mtu: () => ctx.mtu ?? bridge!.mtu });
+    steps.push(pair.step);
     if (vid !== undefined) steps.push(accessPortStep(ctx, lif, vid));
-    steps.push(...guestConfigSteps({ sock: gsock, label: guestLabel, index: () => guestIndex }, ctx.addresses));
+    steps.push(...guestConfigSteps({ sock: gsock, label: guestLabel, index: pair.guestIndex }, ctx.addresses));
     return { kind: 'bridge', steps, notes, hostIfname: lif, alreadyWired: false };
   },
 };

@@ -2,9 +2,7 @@
 // ovs-vsctl: a veth as for a Linux bridge, whose host end becomes an OVS port, with the VLAN as the
 // port's access tag and pipework's external_ids, in one transaction that also creates a missing
 // bridge. `del` removes the port again (pipework left stale ports behind, its issue #143).
-import { isKernelError } from '../../netlink/errors.js';
-import { deleteLinkRequest, getLink } from '../../ops/link.js';
-import { createVethRequest } from '../../ops/links/veth.js';
+import { getLink } from '../../ops/link.js';
 import type { OvsdbClient } from '../../ovs/ovsdb.js';
 import { ConflictError } from '../../util/errors.js';
 import type { Driver, DriverContext, DriverPlan } from '../driver.js';
@@ -13,6 +11,7 @@ import { guestConfigSteps } from '../guest-config.js';
 import { hostEndName } from '../names.js';
 import type { Step } from '../plan.js';
 import { checkVlan } from '../spec.js';
+import { vethPairStep } from './veth-pair.js';
 
 export const ovsDriver: Driver = {
   kind: 'ovs',
@@ -39,25 +38,9 @@ export const ovsDriver: Driver = {
     const bridge = await db.getBridge(hostIf);
     const datapathType = ctx.ovsDatapath ?? (await inheritedDatapath(db));
     const mtu = ctx.mtu ?? ctx.hostLink?.mtu;
-    let guestIndex = 0;
+    const pair = vethPairStep(ctx, lif, { what: '', mtu: () => mtu });
     const steps: Step[] = [
-      {
-        what: `create veth ${lif} <-> ${label}`,
-        where: 'host',
-        apply: () => {
-          host.sock.request(createVethRequest({ name: lif, mtu, up: true, peer: { name: ifname, netnsFd: guest.netns.fd, mtu, mac: ctx.mac } }, `creating veth ${lif} <-> ${label}`));
-          const created = getLink(gsock, { name: ifname });
-          if (!created) throw new Error(`${label} vanished right after it was created`);
-          guestIndex = created.index;
-        },
-        undo: () => {
-          try {
-            host.sock.request(deleteLinkRequest(getLink(host.sock, { name: lif })?.index ?? 0, `removing ${lif}`));
-          } catch (e) {
-            if (!isKernelError(e, 'ENODEV')) throw e;
-          }
-        },
-      },
+      pair.step,
       {
         what: `${bridge ? '' : `create OVS bridge ${hostIf}${datapathType ? ` (datapath ${datapathType})` : ''} and `}add ${lif} to it as a port${tag === undefined ? '' : ` with tag ${tag}`} (one OVSDB transaction)`,
         where: 'host',
@@ -73,7 +56,7 @@ export const ovsDriver: Driver = {
           if (!bridge && (await db.listPorts(hostIf)).length === 0) await db.deleteBridge(hostIf);
         },
       },
-      ...guestConfigSteps({ sock: gsock, label, index: () => guestIndex }, ctx.addresses),
+      ...guestConfigSteps({ sock: gsock, label, index: pair.guestIndex }, ctx.addresses),
     ];
     return { kind: 'ovs', steps, notes, hostIfname: lif, alreadyWired: false };
   },
