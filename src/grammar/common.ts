@@ -1,6 +1,8 @@
 // Shared pieces of the iproute2/tc grammars: a cursor over argv that names the keyword a
-// missing or bad value belongs to, and number parsing as iproute2 does it (decimal, 0x hex).
+// missing or bad value belongs to, number parsing as iproute2 does it (decimal, 0x hex), and the
+// words `ip route` and `ip rule` read alike (options in front, prefixes, keywords given once).
 import { InputError } from '../util/errors.js';
+import { type Cidr, type Family, type IpAddress, equalBytes, formatIp, networkOf, parseIp } from '../util/ip.js';
 
 export class Tokens {
   private i = 0;
@@ -59,4 +61,75 @@ export function matchVerb<V extends string>(word: string, verbs: readonly (reado
   if (!word) return undefined;
   for (const [full, verb] of verbs) if (full.startsWith(word)) return verb;
   return undefined;
+}
+
+export interface IpOptions {
+  /** from -4/-6 (or -f inet|inet6); undefined: the command's addresses decide */
+  family?: Family;
+  json: boolean;
+}
+
+/**
+ * The options in front of an `ip` object's verb that pipework honours: -4, -6, -j (-json, --json), and
+ * with `familyWord` also -f/-family inet|inet6. Any other dashed word is refused, except that with
+ * `dashedNumbersAreWords` a word like "-1" ends the options (it is then read, and refused, as the verb).
+ */
+export function leadingOptions(tok: Tokens, accept: { familyWord?: boolean; dashedNumbersAreWords?: boolean } = {}): IpOptions {
+  const out: IpOptions = { json: false };
+  for (;;) {
+    const w = tok.peek();
+    if (w === '-4') out.family = 4;
+    else if (w === '-6') out.family = 6;
+    else if (w === '-j' || w === '-json' || w === '--json') out.json = true;
+    else if (accept.familyWord && (w === '-f' || w === '-family')) {
+      tok.next();
+      const f = tok.value(w, 'inet|inet6');
+      if (f === 'inet') out.family = 4;
+      else if (f === 'inet6') out.family = 6;
+      else throw new InputError(`${tok.tool}: family "${f}" is not supported`, 'use inet or inet6 (-4 or -6)');
+      continue;
+    } else if (w !== undefined && w.startsWith('-') && !(accept.dashedNumbersAreWords && /^-\d/.test(w))) {
+      throw new InputError(`${tok.tool}: option "${w}" is not supported`, 'supported options in front: -4, -6, -j');
+    } else break;
+    tok.next();
+  }
+  return out;
+}
+
+/** A check for keywords that may come once: the second "metric" is an error rather than silently winning. */
+export function onceEach(tool: string): (keyword: string) => void {
+  const seen = new Set<string>();
+  return (keyword) => {
+    if (seen.has(keyword)) throw new InputError(`${tool}: "${keyword}" is given twice`, 'give each keyword once');
+    seen.add(keyword);
+  };
+}
+
+/** default, all and any: the words iproute2 takes for 0/0 wherever a prefix goes. */
+export function isAnyPrefix(word: string): boolean {
+  return word === 'default' || word === 'all' || word === 'any';
+}
+
+/**
+ * ADDRESS[/LENGTH] as iproute2 reads a prefix: a bare address is a host prefix (/32, /128), and host bits
+ * set are refused with the network that was probably meant. `checkFamily` sees the address before the
+ * length is read, so that each command words a mix of IPv4 and IPv6 in its own terms. `hint` says what
+ * to write instead when the text is no address at all.
+ */
+export function parseNetworkPrefix(text: string, tool: string, what: string, hint: string, checkFamily: (ip: IpAddress) => void): Cidr {
+  const slash = text.indexOf('/');
+  const ip = parseIp(slash < 0 ? text : text.slice(0, slash));
+  if (!ip) throw new InputError(`${tool}: ${what} "${text}" is not a prefix`, hint);
+  checkFamily(ip);
+  const max = ip.family === 4 ? 32 : 128;
+  let prefix = max;
+  if (slash >= 0) {
+    const p = text.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(p) || Number(p) > max) throw new InputError(`${tool}: ${what} "${text}": prefix length "${p}" is not a number from 0 to ${max}`);
+    prefix = Number(p);
+  }
+  const cidr: Cidr = { ...ip, prefix };
+  const net = networkOf(cidr);
+  if (!equalBytes(net, ip.bytes)) throw new InputError(`${tool}: ${what} ${text} has host bits set`, `did you mean ${formatIp(net)}/${prefix}?`);
+  return cidr;
 }

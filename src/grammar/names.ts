@@ -37,8 +37,7 @@ function lookup(map: Record<string, number>, text: string, tool: string, what: s
 }
 
 export function parseTable(text: string, tool: string): number {
-  const n = lookup(TABLES, text, tool, 'table', 0xffffffff, 'use main, local, default or a table number (names from rt_tables are not read)');
-  return n;
+  return lookup(TABLES, text, tool, 'table', 0xffffffff, 'use main, local, default or a table number (names from rt_tables are not read)');
 }
 
 export function parseProtocol(text: string, tool: string): number {

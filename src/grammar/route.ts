@@ -5,8 +5,8 @@
 // what is supported. `dev NAME` stays a name here: it is resolved in the guest's namespace later.
 import type { RouteOp, RouteSpec } from '../ops/route.js';
 import { InputError } from '../util/errors.js';
-import { type Cidr, type Family, type IpAddress, networkOf, equalBytes, formatIp, parseIp } from '../util/ip.js';
-import { matchVerb, parseUint, Tokens } from './common.js';
+import { type Cidr, type Family, type IpAddress, parseIp } from '../util/ip.js';
+import { isAnyPrefix, leadingOptions, matchVerb, onceEach, parseNetworkPrefix, parseUint, Tokens } from './common.js';
 import { parseProtocol, parseScope, parseTable, ROUTE_TYPES } from './names.js';
 
 const TOOL = 'ip route';
@@ -126,25 +126,17 @@ const ZERO_V6 = new Uint8Array(16);
  * (0/0 of the command's family, which may not be known yet: then undefined family bytes are filled later).
  */
 function parsePrefix(text: string, what: string, fam: FamilyTracker): Cidr | 'default' {
-  if (text === 'default' || text === 'all' || text === 'any') return 'default';
-  const slash = text.indexOf('/');
-  const addrText = slash < 0 ? text : text.slice(0, slash);
-  const ip = parseIp(addrText);
-  if (!ip) throw new InputError(`${TOOL}: ${what} "${text}" is not a prefix`, 'write an address with an optional /length, e.g. 10.1.0.0/16, or default');
-  fam.check(ip.family, text);
-  const max = ip.family === 4 ? 32 : 128;
-  let prefix = max;
-  if (slash >= 0) {
-    const p = text.slice(slash + 1);
-    if (!/^\d{1,3}$/.test(p) || Number(p) > max) throw new InputError(`${TOOL}: ${what} "${text}": prefix length "${p}" is not a number from 0 to ${max}`);
-    prefix = Number(p);
-  }
-  const cidr: Cidr = { ...ip, prefix };
-  const net = networkOf(cidr);
-  if (!equalBytes(net, ip.bytes)) {
-    throw new InputError(`${TOOL}: ${what} ${text} has host bits set`, `did you mean ${formatIp(net)}/${prefix}?`);
-  }
-  return cidr;
+  if (isAnyPrefix(text)) return 'default';
+  return parseNetworkPrefix(text, TOOL, what, 'write an address with an optional /length, e.g. 10.1.0.0/16, or default', (ip) => fam.check(ip.family, text));
+}
+
+/** A bare word that is a destination: an address or prefix (it has a dot or colon), or default/all/any. */
+function isPrefixWord(w: string): boolean {
+  return (/^[0-9a-fA-F:.]+(\/\d+)?$/.test(w) && /[.:]/.test(w)) || isAnyPrefix(w);
+}
+
+function isPrefixMatch(w: string): w is PrefixMatch {
+  return w === 'root' || w === 'match' || w === 'exact';
 }
 
 function defaultCidr(family: Family): Cidr {
@@ -155,32 +147,9 @@ function parseRouteType(word: string): number | undefined {
   return Object.prototype.hasOwnProperty.call(ROUTE_TYPES, word) && word !== 'unspec' && word !== 'xresolve' && word !== 'nat' ? ROUTE_TYPES[word] : undefined;
 }
 
-function leadingOptions(tok: Tokens): { family?: Family; json: boolean } {
-  let family: Family | undefined;
-  let json = false;
-  for (;;) {
-    const w = tok.peek();
-    if (w === '-4') family = 4;
-    else if (w === '-6') family = 6;
-    else if (w === '-j' || w === '-json' || w === '--json') json = true;
-    else if (w === '-f' || w === '-family') {
-      tok.next();
-      const f = tok.value(w, 'inet|inet6');
-      if (f === 'inet') family = 4;
-      else if (f === 'inet6') family = 6;
-      else throw new InputError(`${TOOL}: family "${f}" is not supported`, 'use inet or inet6 (-4 or -6)');
-      continue;
-    } else if (w !== undefined && w.startsWith('-') && !/^-\d/.test(w)) {
-      throw new InputError(`${TOOL}: option "${w}" is not supported`, 'supported options in front: -4, -6, -j');
-    } else break;
-    tok.next();
-  }
-  return { family, json };
-}
-
 export function parseRoute(argv: readonly string[]): RouteCommand {
   const tok = new Tokens(argv, TOOL);
-  const { family, json } = leadingOptions(tok);
+  const { family, json } = leadingOptions(tok, { familyWord: true, dashedNumbersAreWords: true });
   const word = tok.next();
   // `ip route` alone lists the main table.
   if (word === undefined) return listCommand('show', new Tokens([], TOOL), family, json);
@@ -203,11 +172,7 @@ function modifyCommand(op: RouteOp, tok: Tokens, family: Family | undefined, jso
   let src: Cidr | 'default' | undefined;
   let dev: string | undefined;
   const spec: Partial<RouteSpec> = {};
-  const once = new Set<string>();
-  const single = (k: string) => {
-    if (once.has(k)) throw new InputError(`${TOOL}: "${k}" is given twice`, 'give each keyword once');
-    once.add(k);
-  };
+  const single = onceEach(TOOL);
   const setDst = (text: string) => {
     if (dst !== undefined) throw new InputError(`${TOOL}: two destinations ("${text}" after an earlier one)`, 'a route has one destination prefix');
     dst = parsePrefix(text, 'destination', fam);
@@ -293,11 +258,7 @@ function modifyCommand(op: RouteOp, tok: Tokens, family: Family | undefined, jso
           setDst(tok.value(w, 'PREFIX'));
           break;
         }
-        if (/^[0-9a-fA-F:.]+(\/\d+)?$/.test(w) && /[.:]/.test(w)) {
-          setDst(w);
-          break;
-        }
-        if (w === 'default' || w === 'all' || w === 'any') {
+        if (isPrefixWord(w)) {
           setDst(w);
           break;
         }
@@ -321,12 +282,24 @@ function listCommand(verb: 'show' | 'flush', tok: Tokens, family: Family | undef
   const sel: RouteSelector = { table: 254 };
   let anySelector = false;
   let toMode: PrefixMatch = 'exact';
-  const prefixSel = (mode: PrefixMatch, text: string, what: string): { mode: PrefixMatch; cidr: Cidr } | 'default' => {
-    const p = parsePrefix(text, what, fam);
-    return p === 'default' ? 'default' : { mode, cidr: p };
-  };
+  // 0/0 is filled in at the end, when the family is known
   let toDefault: PrefixMatch | undefined;
   let fromDefault: PrefixMatch | undefined;
+  const setTo = (mode: PrefixMatch, text: string) => {
+    const p = parsePrefix(text, 'destination', fam);
+    if (p === 'default') toDefault = mode;
+    else sel.to = { mode, cidr: p };
+  };
+  const setFrom = (mode: PrefixMatch, text: string) => {
+    const p = parsePrefix(text, 'source prefix', fam);
+    if (p === 'default') fromDefault = mode;
+    else sel.from = { mode, cidr: p };
+  };
+  /** `KEYWORD [root|match|exact] PREFIX`: the match mode, `mode` unless named, and the prefix text. */
+  const modeAndPrefix = (keyword: string, mode: PrefixMatch): [PrefixMatch, string] => {
+    const v = tok.value(keyword, 'PREFIX');
+    return isPrefixMatch(v) ? [v, tok.value(`${keyword} ${v}`, 'PREFIX')] : [mode, v];
+  };
   // `ip route flush cache`: IPv4 has had no route cache since Linux 3.6 and IPv6 keeps its cached
   // routes per socket; there is nothing to flush, so, for scripts that still say it, it does nothing.
   if (verb === 'flush' && tok.peek() === 'cache' && tok.argv.length === 2) return { kind: 'flush', families: [], selector: sel, json };
@@ -368,49 +341,26 @@ function listCommand(verb: 'show' | 'flush', tok: Tokens, family: Family | undef
       case 'src':
         sel.src = parseAddress(tok.value('src', 'ADDRESS'), 'source address', fam);
         break;
-      case 'from': {
-        let v = tok.value('from', 'PREFIX');
-        let mode: PrefixMatch = 'exact';
-        if (v === 'root' || v === 'match' || v === 'exact') {
-          mode = v;
-          v = tok.value(`from ${v}`, 'PREFIX');
-        }
-        const p = prefixSel(mode, v, 'source prefix');
-        if (p === 'default') fromDefault = mode;
-        else sel.from = p;
+      case 'from':
+        setFrom(...modeAndPrefix('from', 'exact'));
         break;
-      }
       case 'root':
       case 'match':
       case 'exact':
+        // the mode also holds for a bare prefix later on
         toMode = w;
         sel.to = undefined;
-        {
-          const p = prefixSel(w, tok.value(w, 'PREFIX'), 'destination');
-          if (p === 'default') toDefault = w;
-          else sel.to = p;
-        }
+        setTo(w, tok.value(w, 'PREFIX'));
         break;
-      case 'to': {
-        let v = tok.value('to', 'PREFIX');
-        let mode = toMode;
-        if (v === 'root' || v === 'match' || v === 'exact') {
-          mode = v;
-          v = tok.value(`to ${v}`, 'PREFIX');
-        }
-        const p = prefixSel(mode, v, 'destination');
-        if (p === 'default') toDefault = mode;
-        else sel.to = p;
+      case 'to':
+        setTo(...modeAndPrefix('to', toMode));
         break;
-      }
       default: {
         if (UNSUPPORTED_MODIFY.has(w) || ['cached', 'cloned', 'tos', 'dsfield', 'realm', 'realms', 'iif', 'mark', 'vrf', 'nhid'].includes(w)) {
           throw new InputError(`${TOOL} ${verb}: selector "${w}" is not supported by pipework's native ip route`, SELECT_HELP);
         }
-        if ((/^[0-9a-fA-F:.]+(\/\d+)?$/.test(w) && /[.:]/.test(w)) || w === 'default' || w === 'all' || w === 'any') {
-          const p = prefixSel(toMode, w, 'destination');
-          if (p === 'default') toDefault = toMode;
-          else sel.to = p;
+        if (isPrefixWord(w)) {
+          setTo(toMode, w);
           break;
         }
         throw new InputError(`${TOOL} ${verb}: unknown selector "${w}"`, SELECT_HELP);

@@ -5,8 +5,8 @@ import {
   FR_ACT_BLACKHOLE, FR_ACT_GOTO, FR_ACT_NOP, FR_ACT_PROHIBIT, FR_ACT_TO_TBL, FR_ACT_UNREACHABLE, type RuleOp, type RuleSpec,
 } from '../ops/rule.js';
 import { InputError } from '../util/errors.js';
-import { type Cidr, type Family, equalBytes, formatIp, networkOf, parseIp } from '../util/ip.js';
-import { matchVerb, parseUint, Tokens } from './common.js';
+import type { Cidr, Family } from '../util/ip.js';
+import { isAnyPrefix, leadingOptions, matchVerb, onceEach, parseNetworkPrefix, parseUint, Tokens } from './common.js';
 import { parseProtocol, parseTable } from './names.js';
 
 const TOOL = 'ip rule';
@@ -57,17 +57,7 @@ const ACTIONS: Record<string, number> = {
 
 export function parseRule(argv: readonly string[]): RuleCommand {
   const tok = new Tokens(argv, TOOL);
-  let family: Family | undefined;
-  let json = false;
-  for (;;) {
-    const w = tok.peek();
-    if (w === '-4') family = 4;
-    else if (w === '-6') family = 6;
-    else if (w === '-j' || w === '-json' || w === '--json') json = true;
-    else if (w !== undefined && w.startsWith('-')) throw new InputError(`${TOOL}: option "${w}" is not supported`, 'supported options in front: -4, -6, -j');
-    else break;
-    tok.next();
-  }
+  const { family, json } = leadingOptions(tok);
   const word = tok.next();
   if (word === undefined) return { kind: 'show', families: [family ?? 4], filter: {}, json };
   const verb = matchVerb(word, VERBS);
@@ -78,34 +68,19 @@ export function parseRule(argv: readonly string[]): RuleCommand {
 
   let fam = family;
   const explicit = family !== undefined;
+  // "from all" (or any, default) is no selector at all
   const prefix = (text: string, what: string): Cidr | undefined => {
-    if (text === 'all' || text === 'any' || text === 'default') return undefined;
-    const slash = text.indexOf('/');
-    const ip = parseIp(slash < 0 ? text : text.slice(0, slash));
-    if (!ip) throw new InputError(`${TOOL}: ${what} "${text}" is not a prefix`, 'write an address with an optional /length, e.g. 10.0.0.0/24, or all');
-    if (fam === undefined) fam = ip.family;
-    else if (fam !== ip.family) {
-      throw new InputError(`${TOOL}: ${text} is an IPv${ip.family} address but the rule is IPv${fam}${explicit ? ` (-${fam})` : ''}`, 'use addresses of one family in one rule');
-    }
-    const max = ip.family === 4 ? 32 : 128;
-    let len = max;
-    if (slash >= 0) {
-      const p = text.slice(slash + 1);
-      if (!/^\d{1,3}$/.test(p) || Number(p) > max) throw new InputError(`${TOOL}: ${what} "${text}": prefix length "${p}" is not a number from 0 to ${max}`);
-      len = Number(p);
-    }
-    const c: Cidr = { ...ip, prefix: len };
-    const net = networkOf(c);
-    if (!equalBytes(net, ip.bytes)) throw new InputError(`${TOOL}: ${what} ${text} has host bits set`, `did you mean ${formatIp(net)}/${len}?`);
-    return c;
+    if (isAnyPrefix(text)) return undefined;
+    return parseNetworkPrefix(text, TOOL, what, 'write an address with an optional /length, e.g. 10.0.0.0/24, or all', (ip) => {
+      if (fam === undefined) fam = ip.family;
+      else if (fam !== ip.family) {
+        throw new InputError(`${TOOL}: ${text} is an IPv${ip.family} address but the rule is IPv${fam}${explicit ? ` (-${fam})` : ''}`, 'use addresses of one family in one rule');
+      }
+    });
   };
 
   const spec: Partial<RuleSpec> = {};
-  const seen = new Set<string>();
-  const once = (k: string) => {
-    if (seen.has(k)) throw new InputError(`${TOOL}: "${k}" is given twice`, 'give each keyword once');
-    seen.add(k);
-  };
+  const once = onceEach(TOOL);
   const setAction = (a: number, word: string) => {
     if (spec.action !== undefined) throw new InputError(`${TOOL}: two actions ("${word}" after another)`, 'a rule has one action: a table lookup, goto, nop, blackhole, unreachable or prohibit');
     spec.action = a;
