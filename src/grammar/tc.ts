@@ -80,15 +80,8 @@ const QDISC_VERBS: readonly (readonly [string, QdiscOp | 'show'])[] = [
   ['lst', 'show'],
 ];
 
-const CLASS_VERBS: readonly (readonly [string, ClassOp | 'show'])[] = [
-  ['add', 'add'],
-  ['change', 'change'],
-  ['replace', 'replace'],
-  ['delete', 'delete'],
-  ['show', 'show'],
-  ['list', 'show'],
-  ['lst', 'show'],
-];
+/** A class takes the qdisc verbs but link, in the same order (so "l" is list for a class). */
+const CLASS_VERBS = QDISC_VERBS.filter((v): v is readonly [string, ClassOp | 'show'] => v[1] !== 'link');
 
 /** Other qdisc kinds tc knows: named as unsupported rather than unknown. */
 const OTHER_KINDS = new Set([
@@ -290,18 +283,18 @@ function classCommand(tok: Tokens, out: TcOutput): TcCommand {
 // ---- kinds ----
 
 function parseKind(kind: string, tok: Tokens, verb: string): QdiscKindSpec {
-  const hasArgs = !tok.done;
+  // To delete, the kind alone is enough (tc would demand every tbf parameter).
+  const kindOnly = verb === 'delete' && tok.done;
   switch (kind) {
     case 'tbf':
-      // To delete, the kind alone is enough (tc would demand every tbf parameter).
-      return verb === 'delete' && !hasArgs ? { kind } : { kind, options: parseTbf(tok) };
+      return kindOnly ? { kind } : { kind, options: parseTbf(tok) };
     case 'htb':
-      return verb === 'delete' && !hasArgs ? { kind } : { kind, options: parseHtbQdisc(tok) };
+      return kindOnly ? { kind } : { kind, options: parseHtbQdisc(tok) };
     case 'netem':
-      return verb === 'delete' && !hasArgs ? { kind } : { kind, options: parseNetem(tok) };
+      return kindOnly ? { kind } : { kind, options: parseNetem(tok) };
     case 'pfifo':
     case 'bfifo':
-      return verb === 'delete' && !hasArgs ? { kind } : { kind, options: parseFifo(tok, kind) };
+      return kindOnly ? { kind } : { kind, options: parseFifo(tok, kind) };
     default:
       if (OTHER_KINDS.has(kind)) {
         throw new InputError(`tc qdisc: qdisc kind "${kind}" is not supported by pipework's native tc`, `supported kinds: ${SUPPORTED_KINDS}`);
@@ -316,8 +309,8 @@ function linklayer(text: string): number {
   throw new InputError(`tc: linklayer "${text}" is not known`, 'use ethernet, atm or adsl');
 }
 
-function overhead(text: string, what = 'overhead'): number {
-  if (!/^\d+$/.test(text) || Number(text) > 0xffff) throw new InputError(`tc: ${what} "${text}" is not a number from 0 to 65535`);
+function overhead(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) > 0xffff) throw new InputError(`tc: overhead "${text}" is not a number from 0 to 65535`);
   return Number(text);
 }
 
@@ -325,6 +318,32 @@ function mpu(text: string): number {
   const s = parseSize(text, 'mpu').bytes;
   if (s > 0xffff) throw new InputError(`tc: mpu "${text}" is too large`, 'at most 65535 bytes');
   return s;
+}
+
+/**
+ * mpu, overhead and linklayer: how packet sizes are counted in the rate tables, the same words in tbf
+ * and in htb classes. Reads the value of `w` into `s` and says whether `w` was one of them.
+ */
+function linkLayerWord(tok: Tokens, w: string, s: { mpu?: number; overhead?: number; linklayer?: number }): boolean {
+  switch (w) {
+    case 'mpu':
+      s.mpu = mpu(tok.value('mpu', 'SIZE'));
+      return true;
+    case 'overhead':
+      s.overhead = overhead(tok.value('overhead', 'BYTES'));
+      return true;
+    case 'linklayer':
+      s.linklayer = linklayer(tok.value('linklayer', 'TYPE'));
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** SIZE[/CELL] after a burst word: the bytes, and the log2 of the rate table's cell when one is given. */
+function sizeAndCell(tok: Tokens, word: string, kind: string): [bytes: number, cellLog: number | undefined] {
+  const z = parseSize(tok.value(word, 'SIZE[/CELL]'), `${kind} ${word}`);
+  return [z.bytes, z.cellLog];
 }
 
 function kindError(kind: string, word: string, help: string): InputError {
@@ -337,6 +356,7 @@ function parseTbf(tok: Tokens): TbfSpec {
   const s: Partial<TbfSpec> = {};
   while (!tok.done) {
     const w = tok.next()!;
+    if (linkLayerWord(tok, w, s)) continue;
     switch (w) {
       case 'rate':
         s.rate = parseRate(tok.value('rate', 'RATE'), 'tbf rate');
@@ -345,9 +365,7 @@ function parseTbf(tok: Tokens): TbfSpec {
       case 'buffer':
       case 'maxburst': {
         if (s.burst !== undefined) throw new InputError('tc: tbf: more than one of burst, buffer, maxburst', 'they are the same thing: give one');
-        const z = parseSize(tok.value(w, 'SIZE[/CELL]'), `tbf ${w}`);
-        s.burst = z.bytes;
-        s.cellLog = z.cellLog;
+        [s.burst, s.cellLog] = sizeAndCell(tok, w, 'tbf');
         break;
       }
       case 'limit':
@@ -360,20 +378,8 @@ function parseTbf(tok: Tokens): TbfSpec {
         s.peakrate = parseRate(tok.value('peakrate', 'RATE'), 'tbf peakrate');
         break;
       case 'mtu':
-      case 'minburst': {
-        const z = parseSize(tok.value(w, 'SIZE[/CELL]'), `tbf ${w}`);
-        s.mtu = z.bytes;
-        s.mtuCellLog = z.cellLog;
-        break;
-      }
-      case 'mpu':
-        s.mpu = mpu(tok.value('mpu', 'SIZE'));
-        break;
-      case 'overhead':
-        s.overhead = overhead(tok.value('overhead', 'BYTES'));
-        break;
-      case 'linklayer':
-        s.linklayer = linklayer(tok.value('linklayer', 'TYPE'));
+      case 'minburst':
+        [s.mtu, s.mtuCellLog] = sizeAndCell(tok, w, 'tbf');
         break;
       default:
         throw kindError('tbf', w, TBF_HELP);
@@ -420,6 +426,7 @@ function parseHtbClass(tok: Tokens, verb: string): HtbClassSpec | undefined {
   const s: Partial<HtbClassSpec> = {};
   while (!tok.done) {
     const w = tok.next()!;
+    if (linkLayerWord(tok, w, s)) continue;
     switch (w) {
       case 'rate':
         s.rate = parseRate(tok.value('rate', 'RATE'), 'htb rate');
@@ -429,20 +436,14 @@ function parseHtbClass(tok: Tokens, verb: string): HtbClassSpec | undefined {
         break;
       case 'burst':
       case 'buffer':
-      case 'maxburst': {
-        const z = parseSize(tok.value(w, 'SIZE[/CELL]'), `htb ${w}`);
-        s.burst = z.bytes;
-        s.burstCellLog = z.cellLog;
+      case 'maxburst':
+        [s.burst, s.burstCellLog] = sizeAndCell(tok, w, 'htb');
         break;
-      }
       case 'cburst':
       case 'cbuffer':
-      case 'cmaxburst': {
-        const z = parseSize(tok.value(w, 'SIZE[/CELL]'), `htb ${w}`);
-        s.cburst = z.bytes;
-        s.cburstCellLog = z.cellLog;
+      case 'cmaxburst':
+        [s.cburst, s.cburstCellLog] = sizeAndCell(tok, w, 'htb');
         break;
-      }
       case 'prio':
         s.prio = parseUint(tok.value('prio', '0-7'), 'tc', 'htb prio', 7);
         break;
@@ -451,15 +452,6 @@ function parseHtbClass(tok: Tokens, verb: string): HtbClassSpec | undefined {
         break;
       case 'mtu':
         s.mtu = parseUint(tok.value('mtu', 'BYTES'), 'tc', 'htb mtu');
-        break;
-      case 'mpu':
-        s.mpu = mpu(tok.value('mpu', 'SIZE'));
-        break;
-      case 'overhead':
-        s.overhead = overhead(tok.value('overhead', 'BYTES'));
-        break;
-      case 'linklayer':
-        s.linklayer = linklayer(tok.value('linklayer', 'TYPE'));
         break;
       default:
         throw kindError('htb class', w, HTB_CLASS_HELP);
@@ -477,6 +469,12 @@ function parseNetem(tok: Tokens): NetemSpec {
   const optional = (test: (x: string | undefined) => boolean): string | undefined => (test(tok.peek()) ? tok.next() : undefined);
   const isTime = (x: string | undefined) => x !== undefined && /^(\d|\.\d)/.test(x);
   const isInt = (x: string | undefined) => x !== undefined && /^-?\d+$/.test(x);
+  /** PERCENT [CORRELATION]: the probability of an effect, and how much it follows the previous packet's */
+  const withCorrelation = (effect: 'loss' | 'duplicate' | 'corrupt' | 'reorder', text: string) => {
+    s[effect] = parsePercent(text, `netem ${effect}`);
+    const c = optional(isPercent);
+    if (c !== undefined) s[`${effect}Correlation`] = parsePercent(c, `netem ${effect} correlation`);
+  };
   while (!tok.done) {
     const w = tok.next()!;
     switch (w) {
@@ -501,29 +499,14 @@ function parseNetem(tok: Tokens): NetemSpec {
         else if (v === 'state' || v === 'gemodel') {
           throw new InputError(`tc: netem "loss ${v}" is not supported by pipework's native tc`, 'use loss [random] PERCENT [CORRELATION]');
         }
-        s.loss = parsePercent(v, 'netem loss');
-        const c = optional(isPercent);
-        if (c !== undefined) s.lossCorrelation = parsePercent(c, 'netem loss correlation');
+        withCorrelation('loss', v);
         break;
       }
-      case 'duplicate': {
-        s.duplicate = parsePercent(tok.value(w, 'PERCENT'), 'netem duplicate');
-        const c = optional(isPercent);
-        if (c !== undefined) s.duplicateCorrelation = parsePercent(c, 'netem duplicate correlation');
+      case 'duplicate':
+      case 'corrupt':
+      case 'reorder':
+        withCorrelation(w, tok.value(w, 'PERCENT'));
         break;
-      }
-      case 'corrupt': {
-        s.corrupt = parsePercent(tok.value(w, 'PERCENT'), 'netem corrupt');
-        const c = optional(isPercent);
-        if (c !== undefined) s.corruptCorrelation = parsePercent(c, 'netem corrupt correlation');
-        break;
-      }
-      case 'reorder': {
-        s.reorder = parsePercent(tok.value(w, 'PERCENT'), 'netem reorder');
-        const c = optional(isPercent);
-        if (c !== undefined) s.reorderCorrelation = parsePercent(c, 'netem reorder correlation');
-        break;
-      }
       case 'gap':
         s.gap = parseUint(tok.value('gap', 'N'), 'tc', 'netem gap');
         break;
