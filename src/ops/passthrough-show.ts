@@ -1,14 +1,7 @@
 // Printing routes and rules the way `ip route show` / `ip rule show` do (text, and the JSON of `ip -j`),
 // and the selectors of `ip route show|flush` applied to decoded routes.
-import { type Attrs, parseAttrs } from '../netlink/attributes.js';
-import {
-  RTA_DST, RTA_GATEWAY, RTA_IIF, RTA_METRICS, RTA_MULTIPATH, RTA_OIF, RTA_PREF, RTA_PREFSRC, RTA_PRIORITY, RTA_SRC, RTA_TABLE,
-  RTN_UNICAST, RTPROT_BOOT, RTPROT_KERNEL, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN,
-} from '../netlink/constants.js';
-import { NetlinkDecodeError } from '../netlink/errors.js';
-import type { NetlinkMessage } from '../netlink/message.js';
-import { afToFamily } from '../netlink/rtnl/address.js';
-import { RTMSG_LEN } from '../netlink/rtnl/route.js';
+import { RTN_UNICAST, RTPROT_BOOT, RTPROT_KERNEL, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN } from '../netlink/constants.js';
+import { decodeRouteDetails, type RouteDetails } from '../netlink/rtnl/route.js';
 import { type Cidr, type Family, equalBytes, formatIp, networkOf } from '../util/ip.js';
 import type { PrefixMatch, RouteSelector } from '../grammar/route.js';
 import { protocolName, routeTypeName, scopeName, tableName } from '../grammar/names.js';
@@ -17,7 +10,6 @@ import {
   FR_ACT_TO_TBL, FR_ACT_UNREACHABLE, type Rule, type RuleSpec,
 } from './rule.js';
 
-const RTA_UID = 25;
 const RTM_F_CLONED = 0x200;
 const RTNH_FLAGS: [number, string][] = [
   [1, 'dead'],
@@ -34,93 +26,13 @@ const METRIC_NAMES: Record<number, string> = {
 };
 const PREF_NAMES: Record<number, string> = { 0: 'medium', 1: 'high', 3: 'low' };
 
-export interface Nexthop {
-  gateway?: Uint8Array;
-  oif: number;
-  weight: number;
-  flags: number;
-}
+/** A route with everything `ip route show` prints: the codec's full decode. */
+export type ShownRoute = RouteDetails;
+export const decodeShownRoute = decodeRouteDetails;
 
-/** A route with everything `ip route show` prints. */
-export interface ShownRoute {
-  family: Family;
-  dstLen: number;
-  srcLen: number;
-  table: number;
-  protocol: number;
-  scope: number;
-  type: number;
-  flags: number;
-  dst?: Uint8Array;
-  src?: Uint8Array;
-  gateway?: Uint8Array;
-  oif?: number;
-  iif?: number;
-  priority?: number;
-  prefsrc?: Uint8Array;
-  metrics: [string, number][];
-  pref?: number;
-  uid?: number;
-  nexthops?: Nexthop[];
-  /** the message as received: a flush sends it back as RTM_DELROUTE */
-  raw: Uint8Array;
-}
-
-function decodeMetrics(a: Attrs | undefined): [string, number][] {
-  if (!a) return [];
-  const out: [string, number][] = [];
-  for (const { type, data } of a.list) {
-    const name = METRIC_NAMES[type];
-    if (name && data.length >= 4) out.push([name, new DataView(data.buffer, data.byteOffset, 4).getUint32(0, true)]);
-  }
-  return out;
-}
-
-function decodeMultipath(raw: Uint8Array | undefined): Nexthop[] | undefined {
-  if (!raw) return undefined;
-  const out: Nexthop[] = [];
-  const v = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  let off = 0;
-  // struct rtnexthop { u16 len; u8 flags; u8 hops; s32 ifindex; } followed by RTA_* attributes
-  while (off + 8 <= raw.length) {
-    const len = v.getUint16(off, true);
-    if (len < 8 || off + len > raw.length) throw new NetlinkDecodeError(`rtnexthop of length ${len}`);
-    const a = parseAttrs(raw, off + 8, off + len);
-    out.push({ flags: v.getUint8(off + 2), weight: v.getUint8(off + 3) + 1, oif: v.getInt32(off + 4, true), gateway: a.raw(RTA_GATEWAY)?.slice() });
-    off += (len + 3) & ~3;
-  }
-  return out;
-}
-
-export function decodeShownRoute(msg: NetlinkMessage): ShownRoute | undefined {
-  const p = msg.payload;
-  if (p.length < RTMSG_LEN) throw new NetlinkDecodeError(`rtmsg of ${p.length} bytes`);
-  const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
-  const family = afToFamily(v.getUint8(0));
-  if (!family) return undefined;
-  const a = parseAttrs(p, RTMSG_LEN);
-  return {
-    family,
-    dstLen: v.getUint8(1),
-    srcLen: v.getUint8(2),
-    table: a.u32(RTA_TABLE) ?? v.getUint8(4),
-    protocol: v.getUint8(5),
-    scope: v.getUint8(6),
-    type: v.getUint8(7),
-    flags: v.getUint32(8, true),
-    dst: a.raw(RTA_DST)?.slice(),
-    src: a.raw(RTA_SRC)?.slice(),
-    gateway: a.raw(RTA_GATEWAY)?.slice(),
-    oif: a.u32(RTA_OIF),
-    iif: a.u32(RTA_IIF),
-    priority: a.u32(RTA_PRIORITY),
-    prefsrc: a.raw(RTA_PREFSRC)?.slice(),
-    metrics: decodeMetrics(a.nested(RTA_METRICS)),
-    pref: a.u8(RTA_PREF),
-    uid: a.u32(RTA_UID),
-    nexthops: decodeMultipath(a.raw(RTA_MULTIPATH)),
-    raw: p.slice(),
-  };
+/** The metrics under the names ip prints them with; the others (lock bits, congctl) are left out. */
+function namedMetrics(r: ShownRoute): [string, number][] {
+  return r.metrics.flatMap(([type, value]): [string, number][] => (METRIC_NAMES[type] ? [[METRIC_NAMES[type], value]] : []));
 }
 
 export function isCloned(r: ShownRoute): boolean {
@@ -201,7 +113,7 @@ export function routeText(r: ShownRoute, names: Names, omit: RouteOmit = {}, get
   if (r.priority !== undefined && !omit.metric) p.push(`metric ${r.priority}`);
   p.push(...flagNames(r.flags));
   if (get && r.uid !== undefined) p.push(`uid ${r.uid}`);
-  for (const [k, v] of r.metrics) p.push(`${k} ${v}`);
+  for (const [k, v] of namedMetrics(r)) p.push(`${k} ${v}`);
   if (r.pref !== undefined) p.push(`pref ${PREF_NAMES[r.pref] ?? r.pref}`);
   let s = p.join(' ');
   for (const nh of r.nexthops ?? []) {
@@ -232,7 +144,8 @@ export function routeJson(r: ShownRoute, names: Names, omit: RouteOmit = {}, get
   if (r.priority !== undefined && !omit.metric) o.metric = r.priority;
   o.flags = flagNames(r.flags);
   if (get && r.uid !== undefined) o.uid = r.uid;
-  if (r.metrics.length) o.metrics = [Object.fromEntries(r.metrics)];
+  const metrics = namedMetrics(r);
+  if (metrics.length) o.metrics = [Object.fromEntries(metrics)];
   if (r.pref !== undefined) o.pref = PREF_NAMES[r.pref] ?? r.pref;
   if (r.nexthops) {
     o.nexthops = r.nexthops.map((nh) => ({

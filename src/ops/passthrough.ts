@@ -8,18 +8,14 @@
 import { type RouteCommand, type RouteListCommand, parseRoute } from '../grammar/route.js';
 import { type RuleCommand, parseRule } from '../grammar/rule.js';
 import { type TcCommand, parseTc } from '../grammar/tc.js';
-import { RTA_TABLE, RTM_DELROUTE, RTM_GETROUTE, RT_TABLE_UNSPEC } from '../netlink/constants.js';
 import { isKernelError } from '../netlink/errors.js';
-import { familyToAf } from '../netlink/rtnl/address.js';
-import { rtmsg } from '../netlink/rtnl/route.js';
-import type { NetlinkSocket, Request } from '../netlink/session.js';
-import { MessageWriter } from '../netlink/writer.js';
+import type { NetlinkSocket } from '../netlink/session.js';
 import { InputError } from '../util/errors.js';
 import { getLink, listLinks } from './link.js';
 import {
   decodeShownRoute, isCloned, routeJson, routeMatches, routeText, ruleJson, ruleMatches, ruleText, type ShownRoute,
 } from './passthrough-show.js';
-import { routeGetRequest, routeRequest } from './route.js';
+import { deleteDumpedRouteRequest, routeDumpRequest, routeGetRequest, routeRequest } from './route.js';
 import { deleteDumpedRuleRequest, listRules, ruleRequest } from './rule.js';
 import { classJson, classRequest, classText, listClasses, listQdiscs, qdiscJson, qdiscRequest, qdiscText } from './tc/qdisc.js';
 import { TC_H_INGRESS, TC_H_ROOT } from './tc/constants.js';
@@ -90,12 +86,9 @@ function dumpRoutes(sock: NetlinkSocket, cmd: RouteListCommand, what: string): S
   const out: ShownRoute[] = [];
   const table = cmd.selector.table;
   for (const family of cmd.families) {
-    // The table goes to the kernel as a filter (strict checking): it then dumps that table only.
-    const w = rtmsg({ af: familyToAf(family), table: table === 'all' ? RT_TABLE_UNSPEC : table < 256 ? table : RT_TABLE_UNSPEC });
-    if (table !== 'all' && table >= 256) w.attrU32(RTA_TABLE, table);
     let found;
     try {
-      found = sock.dump({ type: RTM_GETROUTE, message: w.finish(), what });
+      found = sock.dump(routeDumpRequest(family, table === 'all' ? undefined : table, what));
     } catch (e) {
       // A table that was never created has no routes: the kernel says ENOENT, we show nothing.
       if (isKernelError(e, 'ENOENT')) continue;
@@ -114,12 +107,7 @@ function listOrFlushRoutes(sock: NetlinkSocket, cmd: RouteListCommand, what: str
   const devIndex = sel.dev !== undefined ? resolveDev(sock, sel.dev, 'ip route', where) : undefined;
   const routes = dumpRoutes(sock, cmd, what).filter((r) => routeMatches(r, sel, devIndex));
   if (cmd.kind === 'flush') {
-    // Each route goes back as it came, as a delete: it matches exactly that route.
-    const reqs: Request[] = routes.map((r) => ({
-      type: RTM_DELROUTE,
-      message: new MessageWriter(16 + r.raw.length).header().bytes(r.raw).finish(),
-      what,
-    }));
+    const reqs = routes.map((r) => deleteDumpedRouteRequest(r, what));
     for (const o of sock.batch(reqs)) {
       // ESRCH: already gone (a route removed along with another one); anything else is real.
       if (o.error && o.error.code !== 'ESRCH') throw o.error;

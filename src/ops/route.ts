@@ -5,8 +5,9 @@ import {
   RTPROT_BOOT, RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN, RT_TABLE_UNSPEC,
 } from '../netlink/constants.js';
 import { familyToAf } from '../netlink/rtnl/address.js';
-import { decodeRoute, type Route, rtmsg } from '../netlink/rtnl/route.js';
+import { decodeRoute, type Route, type RouteDetails, rtmsg } from '../netlink/rtnl/route.js';
 import type { NetlinkSocket, Request } from '../netlink/session.js';
+import { MessageWriter } from '../netlink/writer.js';
 import type { Cidr, Family } from '../util/ip.js';
 
 export type { Route };
@@ -78,11 +79,25 @@ export function routeRequest(op: RouteOp, spec: RouteSpec, what: string): Reques
   return { type, flags: opFlags[op], message: w.finish(), what };
 }
 
+/**
+ * RTM_GETROUTE dump of one family. A table given goes to the kernel as a filter (strict checking):
+ * it then dumps that table only.
+ */
+export function routeDumpRequest(family: Family, table: number | undefined, what: string): Request {
+  const w = rtmsg({ af: familyToAf(family), table: table !== undefined && table < 256 ? table : RT_TABLE_UNSPEC });
+  if (table !== undefined && table >= 256) w.attrU32(RTA_TABLE, table);
+  return { type: RTM_GETROUTE, message: w.finish(), what };
+}
+
+/** RTM_DELROUTE for exactly a route that was dumped: its own message sent back, as iproute2's flush does. */
+export function deleteDumpedRouteRequest(route: RouteDetails, what: string): Request {
+  const w = new MessageWriter(16 + route.raw.length).header().bytes(route.raw);
+  return { type: RTM_DELROUTE, message: w.finish(), what };
+}
+
 /** Routes of one family, filtered by table in the kernel when given (strict checking). */
 export function listRoutes(sock: NetlinkSocket, filter: { family: Family; table?: number }, where = ''): Route[] {
-  const w = rtmsg({ af: familyToAf(filter.family), table: filter.table !== undefined && filter.table < 256 ? filter.table : 0 });
-  if (filter.table !== undefined && filter.table >= 256) w.attrU32(RTA_TABLE, filter.table);
-  const found = sock.dump({ type: RTM_GETROUTE, message: w.finish(), what: `listing IPv${filter.family} routes${where}` });
+  const found = sock.dump(routeDumpRequest(filter.family, filter.table, `listing IPv${filter.family} routes${where}`));
   const out: Route[] = [];
   for (const m of found) {
     const r = decodeRoute(m);
