@@ -41,6 +41,12 @@ function linkNames(sock: NetlinkSocket, where: string): Map<number, string> {
   return new Map(listLinks(sock, where).map((l) => [l.index, l.name]));
 }
 
+/** Where the socket is (for messages), whether to print JSON, and the operation as errors name it. */
+function commandContext(line: string, opts: PassthroughOptions, cmd: { json: boolean }): { where: string; json: boolean; what: string } {
+  const where = opts.where ?? '';
+  return { where, json: opts.json || cmd.json, what: `${line}${where}` };
+}
+
 function print(items: unknown[], lines: string[], json: boolean, pretty = false): string {
   if (json) return JSON.stringify(items, null, pretty ? 4 : undefined) + '\n';
   return lines.length ? lines.join('\n') + '\n' : '';
@@ -55,9 +61,7 @@ export function runRoute(sock: NetlinkSocket, argv: readonly string[], opts: Pas
 }
 
 export function executeRoute(sock: NetlinkSocket, cmd: RouteCommand, line: string, opts: PassthroughOptions = {}): string {
-  const where = opts.where ?? '';
-  const json = opts.json || cmd.json;
-  const what = `${line}${where}`;
+  const { where, json, what } = commandContext(line, opts, cmd);
   switch (cmd.kind) {
     case 'modify': {
       const oif = cmd.dev !== undefined ? resolveDev(sock, cmd.dev, 'ip route', where) : undefined;
@@ -141,9 +145,7 @@ export function runRule(sock: NetlinkSocket, argv: readonly string[], opts: Pass
 }
 
 export function executeRule(sock: NetlinkSocket, cmd: RuleCommand, line: string, opts: PassthroughOptions = {}): string {
-  const where = opts.where ?? '';
-  const json = opts.json || cmd.json;
-  const what = `${line}${where}`;
+  const { where, json, what } = commandContext(line, opts, cmd);
   if (cmd.kind === 'modify') {
     sock.request(ruleRequest(cmd.op, cmd.spec, what));
     return '';
@@ -167,9 +169,7 @@ export function runTc(sock: NetlinkSocket, argv: readonly string[], opts: Passth
 }
 
 export function executeTc(sock: NetlinkSocket, cmd: TcCommand, line: string, opts: PassthroughOptions = {}): string {
-  const where = opts.where ?? '';
-  const json = opts.json || cmd.json;
-  const what = `${line}${where}`;
+  const { where, json, what } = commandContext(line, opts, cmd);
   if (cmd.object === 'qdisc') {
     if (cmd.verb !== 'show') {
       const ifindex = resolveDev(sock, cmd.dev, 'tc', where);

@@ -1,9 +1,10 @@
 // Policy routing rules: RTM_NEWRULE / RTM_DELRULE / RTM_GETRULE. A message is a struct fib_rule_hdr
 // followed by FRA_* attributes; numbers from linux/fib_rules.h (kept here, next to their only user).
 import { parseAttrs } from '../netlink/attributes.js';
-import { AF_INET, AF_INET6, AF_UNSPEC, NLM_F_CREATE, NLM_F_EXCL, RTM_DELRULE, RTM_GETRULE, RTM_NEWRULE } from '../netlink/constants.js';
+import { AF_UNSPEC, NLM_F_CREATE, NLM_F_EXCL, RTM_DELRULE, RTM_GETRULE, RTM_NEWRULE } from '../netlink/constants.js';
 import { NetlinkDecodeError } from '../netlink/errors.js';
 import type { NetlinkMessage } from '../netlink/message.js';
+import { afToFamily, familyToAf } from '../netlink/rtnl/address.js';
 import type { NetlinkSocket, Request } from '../netlink/session.js';
 import { MessageWriter } from '../netlink/writer.js';
 import type { Cidr, Family } from '../util/ip.js';
@@ -71,7 +72,31 @@ export interface RuleSpec {
 
 export type RuleOp = 'add' | 'delete';
 
-const afOf = (f: Family) => (f === 4 ? AF_INET : AF_INET6);
+interface FibRuleHdr {
+  af: number;
+  dstLen?: number;
+  srcLen?: number;
+  tos?: number;
+  /** ids above 255 go in FRA_TABLE, with 0 here */
+  table?: number;
+  action?: number;
+  flags?: number;
+}
+
+/** A rule message up to its attributes: room for the nlmsghdr, then struct fib_rule_hdr. */
+function fibRuleHdr(h: FibRuleHdr): MessageWriter {
+  return new MessageWriter(96)
+    .header()
+    .u8(h.af)
+    .u8(h.dstLen ?? 0)
+    .u8(h.srcLen ?? 0)
+    .u8(h.tos ?? 0)
+    .u8(h.table ?? 0)
+    .u8(0) // res1
+    .u8(0) // res2
+    .u8(h.action ?? 0)
+    .u32(h.flags ?? 0);
+}
 
 /**
  * RTM_NEWRULE (add; fails with EEXIST on an identical rule) or RTM_DELRULE (delete; the kernel removes
@@ -83,17 +108,15 @@ export function ruleRequest(op: RuleOp, spec: RuleSpec, what: string): Request {
   let table = spec.table;
   // A rule that looks up a table looks up main unless told otherwise, as with iproute2.
   if (table === undefined && op === 'add' && action === FR_ACT_TO_TBL) table = RT_TABLE_MAIN;
-  const w = new MessageWriter(96)
-    .header()
-    .u8(afOf(spec.family))
-    .u8(spec.dst?.prefix ?? 0)
-    .u8(spec.src?.prefix ?? 0)
-    .u8(spec.tos ?? 0)
-    .u8(table !== undefined && table < 256 ? table : 0)
-    .u8(0)
-    .u8(0)
-    .u8(action)
-    .u32(spec.invert ? FIB_RULE_INVERT : 0);
+  const w = fibRuleHdr({
+    af: familyToAf(spec.family),
+    dstLen: spec.dst?.prefix,
+    srcLen: spec.src?.prefix,
+    tos: spec.tos,
+    table: table !== undefined && table < 256 ? table : 0,
+    action,
+    flags: spec.invert ? FIB_RULE_INVERT : 0,
+  });
   if (spec.dst) w.attr(FRA_DST, spec.dst.bytes);
   if (spec.src) w.attr(FRA_SRC, spec.src.bytes);
   if (spec.iif !== undefined) w.attrString(FRA_IIFNAME, spec.iif);
@@ -145,8 +168,7 @@ export function decodeRule(msg: NetlinkMessage): Rule | undefined {
   const p = msg.payload;
   if (p.length < FIB_RULE_HDR_LEN) throw new NetlinkDecodeError(`fib_rule_hdr of ${p.length} bytes`);
   const v = new DataView(p.buffer, p.byteOffset, p.byteLength);
-  const af = v.getUint8(0);
-  const family: Family | undefined = af === AF_INET ? 4 : af === AF_INET6 ? 6 : undefined;
+  const family = afToFamily(v.getUint8(0));
   if (!family) return undefined;
   const a = parseAttrs(p, FIB_RULE_HDR_LEN);
   const sp = a.u32(FRA_SUPPRESS_PREFIXLEN);
@@ -177,7 +199,7 @@ export function decodeRule(msg: NetlinkMessage): Rule | undefined {
 
 /** Every rule of one family (or both, when family is undefined), in the kernel's order (by priority). */
 export function listRules(sock: NetlinkSocket, family?: Family, where = ''): Rule[] {
-  const w = new MessageWriter(32).header().u8(family ? afOf(family) : AF_UNSPEC).u8(0).u8(0).u8(0).u8(0).u8(0).u8(0).u8(0).u32(0);
+  const w = fibRuleHdr({ af: family ? familyToAf(family) : AF_UNSPEC });
   const what = `listing ${family ? `IPv${family} ` : ''}rules${where}`;
   const out: Rule[] = [];
   for (const m of sock.dump({ type: RTM_GETRULE, message: w.finish(), what })) {
