@@ -5,7 +5,7 @@
 import { parseAttrs } from '../../netlink/attributes.js';
 import { NetlinkDecodeError } from '../../netlink/errors.js';
 import type { MessageWriter } from '../../netlink/writer.js';
-import { linklayerName, type Psched, psched, rateTable, readRatespec, TC_LINKLAYER_ETHERNET, writeRatespec, xmitSize, xmitTime } from './rate.js';
+import { linkLayerOf, type Psched, psched, rateTable, readRatespec, shownLinklayer, writeRatespec, xmitSize, xmitTime } from './rate.js';
 import { formatRate, formatSize } from './units.js';
 
 export const TCA_HTB_PARMS = 1;
@@ -95,7 +95,7 @@ export function writeHtbClass(w: MessageWriter, spec: HtbClassSpec, clock: Psche
   const ceil = spec.ceil ?? rate;
   const buffer = spec.burst ?? Math.floor(rate / clock.hz) + mtu;
   const cbuffer = spec.cburst ?? Math.floor(ceil / clock.hz) + mtu;
-  const common = { mpu: spec.mpu, overhead: spec.overhead, linklayer: spec.linklayer ?? TC_LINKLAYER_ETHERNET };
+  const common = linkLayerOf(spec);
   const rtab = rateTable({ rate, cellLog: spec.burstCellLog, ...common }, mtu, clock);
   const ctab = rateTable({ rate: ceil, cellLog: spec.cburstCellLog, ...common }, mtu, clock);
   if (rate >= 2 ** 32) w.attrU64(TCA_HTB_RATE64, BigInt(rate));
@@ -154,8 +154,8 @@ export function htbClassText(i: HtbClassInfo): string {
   s += `rate ${formatRate(i.rate)}`;
   if (i.overhead) s += ` overhead ${i.overhead}`;
   s += ` ceil ${formatRate(i.ceil)}`;
-  const ll = linklayerName(i.linklayer);
-  if (ll && ll !== 'ethernet') s += ` linklayer ${ll}`;
+  const ll = shownLinklayer(i.linklayer);
+  if (ll) s += ` linklayer ${ll}`;
   return `${s} burst ${formatSize(i.burst)} cburst ${formatSize(i.cburst)}`;
 }
 
@@ -164,7 +164,7 @@ export function htbClassJson(i: HtbClassInfo): Record<string, unknown> {
   if (i.level === 0) o.prio = i.prio;
   Object.assign(o, { rate: i.rate, ceil: i.ceil, burst: i.burst, cburst: i.cburst });
   if (i.overhead) o.overhead = i.overhead;
-  const ll = linklayerName(i.linklayer);
-  if (ll && ll !== 'ethernet') o.linklayer = ll;
+  const ll = shownLinklayer(i.linklayer);
+  if (ll) o.linklayer = ll;
   return o;
 }

@@ -175,10 +175,12 @@ export function decodeTc(msg: NetlinkMessage): TcObject {
   };
 }
 
+const NO_STATS: Readonly<TcStats> = { bytes: 0, packets: 0, drops: 0, overlimits: 0, requeues: 0, backlog: 0, qlen: 0 };
+
 function decodeStats(attrs: Attrs): TcStats | undefined {
   const s = attrs.nested(TCA_STATS2);
   if (!s) return undefined;
-  const out: TcStats = { bytes: 0, packets: 0, drops: 0, overlimits: 0, requeues: 0, backlog: 0, qlen: 0 };
+  const out: TcStats = { ...NO_STATS };
   const basic = s.raw(TCA_STATS_BASIC);
   if (basic && basic.length >= 12) {
     const v = new DataView(basic.buffer, basic.byteOffset, basic.byteLength);
@@ -248,13 +250,23 @@ function placeText(o: TcObject): string {
   return o.parent === TC_H_ROOT ? 'root' : `parent ${formatHandle(o.parent)}`;
 }
 
+/** root: true, or the parent's handle, into `out` */
+function placeJson(o: TcObject, out: Record<string, unknown>): void {
+  if (o.parent === TC_H_ROOT) out.root = true;
+  else out.parent = formatHandle(o.parent);
+}
+
+function devName(o: TcObject, devNames: Map<number, string>): string {
+  return devNames.get(o.ifindex) ?? `if${o.ifindex}`;
+}
+
 function statsText(s: TcStats | undefined): string {
-  const x = s ?? { bytes: 0, packets: 0, drops: 0, overlimits: 0, requeues: 0, backlog: 0, qlen: 0 };
+  const x = s ?? NO_STATS;
   return `\n Sent ${x.bytes} bytes ${x.packets} pkt (dropped ${x.drops}, overlimits ${x.overlimits} requeues ${x.requeues})\n backlog ${formatSize(x.backlog)} ${x.qlen}p requeues ${x.requeues}`;
 }
 
 function statsJson(s: TcStats | undefined): Record<string, number> {
-  const x = s ?? { bytes: 0, packets: 0, drops: 0, overlimits: 0, requeues: 0, backlog: 0, qlen: 0 };
+  const x = s ?? NO_STATS;
   return { bytes: x.bytes, packets: x.packets, drops: x.drops, overlimits: x.overlimits, requeues: x.requeues, backlog: x.backlog, qlen: x.qlen };
 }
 
@@ -272,8 +284,7 @@ function optionsJson(printers: Record<string, KindPrinter>, o: TcObject, clock: 
 export function qdiscText(q: TcObject, opts: PrintOptions = {}): string {
   const clock = opts.clock ?? psched();
   const parts = [`qdisc ${q.kind} ${formatHandle(q.handle)}`];
-  const dev = opts.devNames?.get(q.ifindex);
-  if (opts.devNames) parts.push(`dev ${dev ?? `if${q.ifindex}`}`);
+  if (opts.devNames) parts.push(`dev ${devName(q, opts.devNames)}`);
   parts.push(placeText(q));
   if (q.parent === TC_H_ROOT && q.info > 1) parts.push(`refcnt ${q.info}`);
   const o = optionsText(QDISC_PRINTERS, q, clock);
@@ -284,9 +295,8 @@ export function qdiscText(q: TcObject, opts: PrintOptions = {}): string {
 export function qdiscJson(q: TcObject, opts: PrintOptions = {}): Record<string, unknown> {
   const clock = opts.clock ?? psched();
   const out: Record<string, unknown> = { kind: q.kind, handle: formatHandle(q.handle) };
-  if (opts.devNames) out.dev = opts.devNames.get(q.ifindex) ?? `if${q.ifindex}`;
-  if (q.parent === TC_H_ROOT) out.root = true;
-  else out.parent = formatHandle(q.parent);
+  if (opts.devNames) out.dev = devName(q, opts.devNames);
+  placeJson(q, out);
   if (q.parent === TC_H_ROOT && q.info > 1) out.refcnt = q.info;
   out.options = optionsJson(QDISC_PRINTERS, q, clock);
   return opts.stats ? { ...out, ...statsJson(q.stats) } : out;
@@ -296,7 +306,7 @@ export function qdiscJson(q: TcObject, opts: PrintOptions = {}): Record<string, 
 export function classText(c: TcObject, opts: PrintOptions = {}): string {
   const clock = opts.clock ?? psched();
   const parts = [`class ${c.kind} ${formatHandle(c.handle)}`];
-  if (opts.devNames) parts.push(`dev ${opts.devNames.get(c.ifindex) ?? `if${c.ifindex}`}`);
+  if (opts.devNames) parts.push(`dev ${devName(c, opts.devNames)}`);
   parts.push(placeText(c));
   if (c.info) parts.push(`leaf ${formatHandle(c.info)}`);
   const o = optionsText(CLASS_PRINTERS, c, clock);
@@ -307,9 +317,8 @@ export function classText(c: TcObject, opts: PrintOptions = {}): string {
 export function classJson(c: TcObject, opts: PrintOptions = {}): Record<string, unknown> {
   const clock = opts.clock ?? psched();
   const out: Record<string, unknown> = { class: c.kind, handle: formatHandle(c.handle) };
-  if (opts.devNames) out.dev = opts.devNames.get(c.ifindex) ?? `if${c.ifindex}`;
-  if (c.parent === TC_H_ROOT) out.root = true;
-  else out.parent = formatHandle(c.parent);
+  if (opts.devNames) out.dev = devName(c, opts.devNames);
+  placeJson(c, out);
   if (c.info) out.leaf = formatHandle(c.info);
   Object.assign(out, optionsJson(CLASS_PRINTERS, c, clock));
   return opts.stats ? { ...out, ...statsJson(c.stats) } : out;

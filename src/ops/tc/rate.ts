@@ -146,7 +146,6 @@ export function writeRatespec(w: MessageWriter, spec: RateSpec, cellLog: number)
     .u32(rate32(spec.rate));
 }
 
-
 export interface DecodedRatespec {
   cellLog: number;
   linklayer: number;
@@ -169,4 +168,15 @@ export function readRatespec(v: DataView, at: number): DecodedRatespec {
 
 export function linklayerName(l: number): string | undefined {
   return l === TC_LINKLAYER_ATM ? 'atm' : l === TC_LINKLAYER_ETHERNET ? 'ethernet' : undefined;
+}
+
+/** The link layer as tc prints it after a rate: only when it is not ethernet, the default. */
+export function shownLinklayer(l: number): string | undefined {
+  const name = linklayerName(l);
+  return name === 'ethernet' ? undefined : name;
+}
+
+/** mpu, overhead and link layer (ethernet unless given): one set per qdisc or class, in each of its ratespecs and rate tables. */
+export function linkLayerOf(spec: { mpu?: number; overhead?: number; linklayer?: number }): Omit<RateSpec, 'rate' | 'cellLog'> {
+  return { mpu: spec.mpu, overhead: spec.overhead, linklayer: spec.linklayer ?? TC_LINKLAYER_ETHERNET };
 }

@@ -5,8 +5,7 @@ import { parseAttrs } from '../../netlink/attributes.js';
 import { NetlinkDecodeError } from '../../netlink/errors.js';
 import type { MessageWriter } from '../../netlink/writer.js';
 import {
-  linklayerName, type Psched, psched, rate32, rateTable, readRatespec, TC_LINKLAYER_ETHERNET, ticksToTime, xmitSize, xmitTime,
-  writeRatespec,
+  linkLayerOf, type Psched, psched, rate32, rateTable, readRatespec, shownLinklayer, ticksToTime, writeRatespec, xmitSize, xmitTime,
 } from './rate.js';
 import { formatRate, formatSize, formatTime } from './units.js';
 
@@ -54,7 +53,7 @@ export function tbfLimit(spec: TbfSpec): number {
 
 /** Writes the contents of TCA_OPTIONS for tbf. */
 export function writeTbf(w: MessageWriter, spec: TbfSpec, clock: Psched = psched()): void {
-  const common = { mpu: spec.mpu, overhead: spec.overhead, linklayer: spec.linklayer ?? TC_LINKLAYER_ETHERNET };
+  const common = linkLayerOf(spec);
   const mtu = spec.mtu ?? 0;
   const rtab = rateTable({ rate: spec.rate, cellLog: spec.cellLog, ...common }, mtu, clock);
   const ptab = spec.peakrate ? rateTable({ rate: spec.peakrate, cellLog: spec.mtuCellLog, ...common }, mtu, clock) : undefined;
@@ -127,8 +126,8 @@ export function tbfText(i: TbfInfo): string {
   s += i.latency !== undefined ? ` lat ${formatTime(i.latency)}` : ` limit ${formatSize(i.limit)}`;
   if (i.mpu) s += ` mpu ${formatSize(i.mpu)}`;
   if (i.overhead) s += ` overhead ${i.overhead}`;
-  const ll = linklayerName(i.linklayer);
-  if (ll && ll !== 'ethernet') s += ` linklayer ${ll}`;
+  const ll = shownLinklayer(i.linklayer);
+  if (ll) s += ` linklayer ${ll}`;
   return s;
 }
 
@@ -142,7 +141,7 @@ export function tbfJson(i: TbfInfo): Record<string, unknown> {
   else o.limit = i.limit;
   if (i.mpu) o.mpu = i.mpu;
   if (i.overhead) o.overhead = i.overhead;
-  const ll = linklayerName(i.linklayer);
-  if (ll && ll !== 'ethernet') o.linklayer = ll;
+  const ll = shownLinklayer(i.linklayer);
+  if (ll) o.linklayer = ll;
   return o;
 }
