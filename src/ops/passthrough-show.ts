@@ -197,6 +197,8 @@ const ACTION_NAMES: Record<number, string> = {
 };
 
 const hex = (n: number) => `0x${n.toString(16)}`;
+/** The fwmark mask when it selects some bits only: ip leaves out the full mask. */
+const partialMask = (r: Rule) => (r.fwmask !== undefined && r.fwmask !== 0xffffffff ? r.fwmask : undefined);
 const showProto = (p: number | undefined) => p !== undefined && p !== 0 && p !== RTPROT_KERNEL;
 
 export function ruleText(r: Rule): string {
@@ -204,9 +206,8 @@ export function ruleText(r: Rule): string {
   const dst = ruleAddr(r.dst, r.dstLen, r.family);
   if (dst) p.push(`to ${dst}`);
   if (r.tos) p.push(`tos ${hex(r.tos)}`);
-  if (r.fwmark || (r.fwmask !== undefined && r.fwmask !== 0xffffffff)) {
-    p.push(`fwmark ${hex(r.fwmark ?? 0)}${r.fwmask !== undefined && r.fwmask !== 0xffffffff ? `/${hex(r.fwmask)}` : ''}`);
-  }
+  const mask = partialMask(r);
+  if (r.fwmark || mask !== undefined) p.push(`fwmark ${hex(r.fwmark ?? 0)}${mask !== undefined ? `/${hex(mask)}` : ''}`);
   if (r.iif !== undefined) p.push(`iif ${r.iif}${r.flags & FIB_RULE_IIF_DETACHED ? ' [detached]' : ''}`);
   if (r.oif !== undefined) p.push(`oif ${r.oif}${r.flags & FIB_RULE_OIF_DETACHED ? ' [detached]' : ''}`);
   if (r.action === FR_ACT_TO_TBL) p.push(`lookup ${tableName(r.table)}`);
@@ -232,9 +233,10 @@ export function ruleJson(r: Rule): Record<string, unknown> {
     if (r.dstLen !== hostLen(r.family)) o.dstlen = r.dstLen;
   }
   if (r.tos) o.tos = hex(r.tos);
-  if (r.fwmark || (r.fwmask !== undefined && r.fwmask !== 0xffffffff)) {
+  const mask = partialMask(r);
+  if (r.fwmark || mask !== undefined) {
     o.fwmark = hex(r.fwmark ?? 0);
-    if (r.fwmask !== undefined && r.fwmask !== 0xffffffff) o.fwmask = hex(r.fwmask);
+    if (mask !== undefined) o.fwmask = hex(mask);
   }
   if (r.iif !== undefined) {
     o.iif = r.iif;
