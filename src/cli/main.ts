@@ -4,7 +4,7 @@ import { KernelError } from '../netlink/errors.js';
 import { ConflictError, InputError } from '../util/errors.js';
 import { formatIp } from '../util/ip.js';
 import type { Lease } from '../dhcp/index.js';
-import { parseDhcpForm } from '../wire/dhcp.js';
+import { parseDhcpForm } from '../wire/dhcp-form.js';
 import { Pipework, type WireResult } from '../wire/pipework.js';
 import type { WiringSpec } from '../wire/spec.js';
 import type { WiredInterface } from '../wire/inventory.js';

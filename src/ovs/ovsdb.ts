@@ -15,7 +15,8 @@
 import { ConflictError, InputError } from '../util/errors.js';
 import { JsonRpcClient, JsonRpcError, type JsonRpcClientOptions } from './jsonrpc.js';
 
-export const DEFAULT_OVSDB_SOCKET = '/var/run/openvswitch/db.sock';
+export { DEFAULT_OVSDB_SOCKET, parseOvsdbRemote } from './remote.js';
+import { DEFAULT_OVSDB_SOCKET } from './remote.js';
 export const OPEN_VSWITCH_DB = 'Open_vSwitch';
 
 // ---------------------------------------------------------------------------------------------
@@ -102,16 +103,6 @@ export function uuidOf(v: Value | undefined): string {
 export function optionalInteger(v: Value | undefined): number | undefined {
   const atoms = setAtoms(v);
   return atoms.length ? Number(atoms[0]) : undefined;
-}
-
-/** `--ovsdb` argument -> socket path. Accepts `unix:PATH` or an absolute PATH. */
-export function parseOvsdbRemote(remote: string): string {
-  if (remote.startsWith('unix:') && remote.length > 5) return remote.slice(5);
-  if (remote.startsWith('/')) return remote;
-  if (/^(tcp|ssl|ptcp|pssl|punix):/.test(remote)) {
-    throw new InputError(`unsupported OVSDB remote ${remote}`, 'only unix:PATH is supported (e.g. --ovsdb unix:/var/run/openvswitch/db.sock)');
-  }
-  throw new InputError(`invalid OVSDB remote ${JSON.stringify(remote)}`, 'expected unix:PATH');
 }
 
 // ---------------------------------------------------------------------------------------------

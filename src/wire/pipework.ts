@@ -6,14 +6,16 @@ import { NetlinkSocket } from '../netlink/session.js';
 import { inNetns } from '../netns/enter.js';
 import { Netns } from '../netns/netns.js';
 import { deleteLinkRequest, getLink, type Link, setLinkRequest } from '../ops/link.js';
-import { runPassthrough } from '../ops/passthrough.js';
 import { isBridge } from '../ops/links/bridge.js';
-import { DEFAULT_OVSDB_SOCKET, OvsdbClient, parseOvsdbRemote } from '../ovs/ovsdb.js';
+import type { OvsdbClient } from '../ovs/ovsdb.js';
+import { DEFAULT_OVSDB_SOCKET, parseOvsdbRemote } from '../ovs/remote.js';
 import { existsSync } from 'node:fs';
 import { ConflictError, InputError } from '../util/errors.js';
 import { formatCidr, formatIp, type IpAddress, parseIp, parseMac } from '../util/ip.js';
 import type { DhcpKeeper, Lease } from '../dhcp/index.js';
-import { type DhcpOutcome, dhcpStep, parseDhcpForm, releaseDhcp } from './dhcp.js';
+import { DHCP_RUN_BASE } from '../dhcp/rundir.js';
+import type { DhcpOutcome } from './dhcp.js';
+import { parseDhcpForm } from './dhcp-form.js';
 import type { DriverPlan, HostSide } from './driver.js';
 import { homeNameOf } from './drivers/direct.js';
 import { linkByMac, selectDriver } from './drivers/index.js';
@@ -88,7 +90,7 @@ export class Pipework {
     if (!existsSync(this.ovsSocket)) {
       return Promise.reject(new InputError('Need OVS installed on the system to create an ovs bridge', `no Open vSwitch database at ${this.ovsSocket} (start ovsdb-server, or give --ovsdb unix:PATH)`));
     }
-    this.ovsClient ??= OvsdbClient.connect({ socket: this.ovsSocket });
+    this.ovsClient ??= import('../ovs/ovsdb.js').then(({ OvsdbClient }) => OvsdbClient.connect({ socket: this.ovsSocket }));
     return this.ovsClient;
   };
 
@@ -148,7 +150,7 @@ export class Pipework {
       const steps = [...plan.steps];
       const notes = [...plan.notes];
       const dhcp: DhcpOutcome = {};
-      if (req.dhcp) steps.push(dhcpStep(guest, ifname, req.dhcp, dhcp));
+      if (req.dhcp) steps.push((await import('./dhcp.js')).dhcpStep(guest, ifname, req.dhcp, dhcp));
       const announced = () =>
         dhcp.lease ? [{ family: 4 as const, bytes: parseIp(dhcp.lease.address)!.bytes }] : req.addresses.flatMap((a) => (a.cidr ? [a.cidr as IpAddress] : []));
       if (!plan.alreadyWired && (announced().length || req.dhcp)) steps.push(announceStep(guest, gsock, ifname, announced, notes));
@@ -187,7 +189,7 @@ export class Pipework {
       const link = getLink(gsock, { name: ifname }, ` in ${guest.netns.label}`);
       if (!link) return { guest: guest.netns.label, ifname, removed: false, notes: [`${ifname} is not in ${guest.netns.label}: nothing to remove`] };
       const notes: string[] = [];
-      const released = await releaseDhcp(guest, ifname);
+      const released = existsSync(DHCP_RUN_BASE) ? await (await import('./dhcp.js')).releaseDhcp(guest, ifname) : undefined;
       if (released) notes.push(released);
       const home = homeNameOf(link);
       if (home) {
@@ -217,6 +219,7 @@ export class Pipework {
     const guest = await this.guest(guestRef);
     const gsock = inNetns(guest.netns, () => NetlinkSocket.open());
     try {
+      const { runPassthrough } = await import('../ops/passthrough.js');
       return runPassthrough(tool, gsock, argv, { json: options.json, where: ` in ${guest.netns.label}` });
     } finally {
       gsock.close();

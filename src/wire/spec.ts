@@ -2,7 +2,7 @@
 //   addresses  "10.0.0.5/24@10.0.0.1,fd00::5/64@fd00::1"  ("0/0" = no address, "0/0@GW" = gateway only)
 //   MAC        "02:42:ac:11:00:02" or "U:<seed>" (pipework's stable hash)
 import { InputError } from '../util/errors.js';
-import type { DhcpSpec } from './dhcp.js';
+import type { DhcpSpec } from './dhcp-form.js';
 import { type Cidr, equalBytes, type Family, formatCidr, formatIp, type IpAddress, parseCidr, parseIp, parseMac, stableMac } from '../util/ip.js';
 
 export interface AddressWithGateway {
