@@ -1,6 +1,6 @@
 // Open vSwitch bridges wired through the OVS database (no ovs-vsctl in the product), against a real
 // ovsdb-server and ovs-vswitchd with the userspace datapath in a test netns. ovs-vsctl is the oracle.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { Pipework } from '../../src/index.js';
 import { cli } from '../helpers/cli.js';
 import { missingOvs, type Ovs, startOvs, stopOvs, vsctl, vsctlList } from '../helpers/ovs.js';
@@ -18,7 +18,7 @@ if (skipReason === undefined) {
   });
 }
 // One OVS for the file, so the tests share its namespace as the host side: run them one at a time.
-const ovsTest = (title: string, impl: (t: Parameters<Parameters<typeof test.serial>[1]>[0], o: Ovs) => Promise<void>) =>
+const ovsTest = (title: string, impl: (t: ExecutionContext, o: Ovs) => Promise<void>) =>
   skipReason === undefined ? test.serial(title, (t) => impl(t, ovs!)) : test.skip(`${title} [skipped: ${skipReason}]`, () => {});
 
 const session = (o: Ovs) => new Pipework({ hostNetns: o.ns, ovsdb: `unix:${o.sock}`, ovsDatapath: 'netdev' });
