@@ -1,7 +1,10 @@
 // The DHCP client (RFC 2131 section 4.4): DISCOVER -> OFFER -> REQUEST -> ACK from inside the
 // guest's network namespace, the lease applied through rtnetlink, and, in keep mode, the rest of a
 // lease's life: RENEW at T1 (unicast to the server), REBIND at T2 (broadcast), a NAK restarts,
-// expiry removes the address and routes, stop() sends a DHCPRELEASE and removes them.
+// expiry removes the address and routes, stop() sends a DHCPRELEASE and removes them. The
+// DHCPRELEASE goes straight to the server's hardware address over the packet socket, and the
+// client waits until the kernel has let go of it, so that removing the address, deleting the link
+// or exiting right afterwards cannot lose it.
 //
 // All waiting is async (poll on koffi's worker threads, timers), so signals and stop() are handled
 // while a client waits; nothing awaits between the two setns() calls that open a socket inside the
@@ -19,7 +22,7 @@ import { ConflictError, InputError } from '../util/errors.js';
 import { applySteps, type ApplyContext, type ResolvConfTarget, resolvConfPath, undoSteps, writeResolvConf } from './apply.js';
 import { diffPlans, type Lease, leaseFromAck, leasePlan, type LeaseStep, leaseTimes } from './lease.js';
 import { BOOTREQUEST, chaddrOf, type DhcpMessage, messageTypeName, MessageType, newMessage, Option } from './message.js';
-import { DhcpPacketSocket, DhcpUdpSocket } from './packet.js';
+import { DhcpPacketSocket, DhcpUdpSocket, type ReceivedReply } from './packet.js';
 import { keeperAlive, processStartTime, readKeeper, readLeaseFile, registerLocalKeeper, removeEmptyDirs, removeKeeperFiles, removeLeaseFile, writeKeeperFiles, writeLeaseFile } from './rundir.js';
 
 export interface DhcpClientOptions {
@@ -107,6 +110,39 @@ export function boundRetransmitDelay(msLeft: number): number {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * How long release() waits for the kernel to let go of a DHCPRELEASE: over the packet socket it
+ * is normally gone before sendto returns; through the UDP socket it may first wait for ARP.
+ */
+export const RELEASE_FLUSH_MS = 500;
+
+/**
+ * The DHCPRELEASE for a lease (RFC 2131 section 4.4.6 and table 5): ciaddr is the leased address,
+ * option 54 names the server, option 61 the client (default: type 1 and the MAC), secs 0, no
+ * parameters asked for.
+ */
+export function releaseMessage(lease: Lease, from: { mac: Uint8Array; xid: number; clientId?: Uint8Array }): DhcpMessage {
+  return newMessage({
+    op: BOOTREQUEST,
+    xid: from.xid,
+    chaddr: chaddrOf(from.mac),
+    ciaddr: parseIpv4(lease.address)!,
+    options: {
+      messageType: MessageType.RELEASE,
+      clientId: from.clientId ?? Uint8Array.of(1, ...from.mac),
+      serverId: parseIpv4(lease.serverId)!,
+    },
+  });
+}
+
+/** A lease file's serverMac as bytes; undefined when absent or not a usable unicast address. */
+function serverMacOf(lease: Lease): Uint8Array | undefined {
+  const text = lease.serverMac;
+  if (text === undefined || !/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(text)) return undefined;
+  const mac = Uint8Array.from(text.split(':'), (h) => parseInt(h, 16));
+  return mac[0] & 1 || mac.every((x) => x === 0) ? undefined : mac;
+}
 
 type Reply = { kind: 'ack'; lease: Lease } | { kind: 'nak'; message?: string };
 
@@ -268,14 +304,14 @@ class ClientCore {
     deadline: number,
     delay: (attempt: number) => number,
     maxTries = Infinity,
-  ): Promise<DhcpMessage | undefined> {
+  ): Promise<ReceivedReply | undefined> {
     const pkt = this.openPacket();
     for (let attempt = 0; attempt < maxTries; attempt++) {
       if (this.stopped || Date.now() >= deadline) return undefined;
       send(attempt);
       const until = Math.min(deadline, Date.now() + delay(attempt));
       const r = await pkt.receive(until, accept, () => this.stopped);
-      if (r) return r.message;
+      if (r) return r;
     }
     return undefined;
   }
@@ -291,7 +327,7 @@ class ClientCore {
       pkt.setXid(xid);
       const started = Date.now();
       const secs = () => Math.floor((Date.now() - started) / 1000);
-      const offer = await this.transact(
+      const offered = await this.transact(
         () => {
           this.stats.discovers++;
           pkt.sendBroadcast(this.request(MessageType.DISCOVER, xid, secs(), hint ? { requestedIp: hint } : {}));
@@ -300,13 +336,14 @@ class ClientCore {
         deadline,
         (a) => retransmitDelay(this.base, a),
       );
-      if (!offer) continue; // deadline or stop: reported at the top of the loop
+      if (!offered) continue; // deadline or stop: reported at the top of the loop
+      const offer = offered.message;
       this.stats.offers++;
       const serverId = offer.options.serverId!;
       this.log(`${messageTypeName(MessageType.OFFER)} of ${formatIp(offer.yiaddr)} from ${formatIp(serverId)} for ${this.ifname}`);
       let requestSentAt = Date.now();
       // REQUESTING: a few retransmissions, then back to DISCOVER (RFC 2131 section 3.1 step 5)
-      const reply = await this.transact(
+      const replied = await this.transact(
         () => {
           this.stats.requests++;
           requestSentAt = Date.now();
@@ -320,7 +357,8 @@ class ClientCore {
         (a) => retransmitDelay(this.base, a),
         4,
       );
-      if (!reply) continue;
+      if (!replied) continue;
+      const reply = replied.message;
       if (reply.options.messageType === MessageType.NAK) {
         this.noteNak(reply);
         hint = undefined;
@@ -328,7 +366,7 @@ class ClientCore {
         continue;
       }
       try {
-        const lease = leaseFromAck(reply, { ifname: this.ifname, mac: this.macText, requestSentAt, serverId });
+        const lease = leaseFromAck(reply, { ifname: this.ifname, mac: this.macText, requestSentAt, serverId, serverMac: replied.serverMac });
         this.log(`${messageTypeName(MessageType.ACK)}: ${lease.address}/${lease.prefix} from ${lease.serverId} for ${this.ifname}, lease ${lease.leaseTime ?? 'infinite'} s`);
         return lease;
       } catch (e) {
@@ -375,7 +413,7 @@ class ClientCore {
     const started = Date.now();
     let sentAt = started;
     try {
-      const reply = await this.transact(
+      const replied = await this.transact(
         () => {
           sentAt = Date.now();
           const msg = this.request(MessageType.REQUEST, xid, Math.floor((sentAt - started) / 1000), {}, ciaddr);
@@ -386,13 +424,15 @@ class ClientCore {
         until,
         () => boundRetransmitDelay(until - Date.now()),
       );
-      if (!reply) return undefined;
+      if (!replied) return undefined;
+      const reply = replied.message;
       if (reply.options.messageType === MessageType.NAK) {
         this.noteNak(reply);
         return { kind: 'nak', message: reply.options.message };
       }
       try {
-        return { kind: 'ack', lease: leaseFromAck(reply, { ifname: this.ifname, mac: this.macText, requestSentAt: sentAt, serverId: server }) };
+        const lease = leaseFromAck(reply, { ifname: this.ifname, mac: this.macText, requestSentAt: sentAt, serverId: server, serverMac: replied.serverMac });
+        return { kind: 'ack', lease };
       } catch (e) {
         this.log(`ignoring an unusable DHCPACK: ${(e as Error).message}`);
         return undefined;
@@ -457,20 +497,46 @@ class ClientCore {
     if (this.opts.runDir) removeLeaseFile(this.opts.runDir);
   }
 
-  /** Sends a DHCPRELEASE for the lease in force (unicast to its server); no reply is expected. */
-  release(): void {
+  /**
+   * Sends a DHCPRELEASE for the lease in force, unicast to its server; no reply is expected.
+   *
+   * It goes over the packet socket as a complete IPv4/UDP packet (from the leased address:68 to the
+   * server id:67) to the hardware address the DHCPACK came from: no ARP exchange stands between it
+   * and the wire. Through the kernel's UDP socket instead, the packet would wait in the neighbour
+   * queue for the server's ARP answer, and removing the address or deleting the link meanwhile
+   * (what follows a release) throws it away. A lease recorded without the server's hardware address
+   * (a lease file from an older version) still goes through the UDP socket.
+   *
+   * Either way this resolves only once the kernel has let go of the packet (taken by the receiving
+   * host, or dropped), at most RELEASE_FLUSH_MS later: callers may remove the address, delete the
+   * link or exit as soon as it returns.
+   */
+  async release(): Promise<void> {
     const lease = this.lease;
     if (!lease) return;
     const ciaddr = parseIpv4(lease.address)!;
     const server = parseIpv4(lease.serverId)!;
-    const msg = this.request(MessageType.RELEASE, this.newXid(), 0, { serverId: server }, ciaddr);
+    const msg = releaseMessage(lease, { mac: this.mac, xid: this.newXid(), clientId: this.clientId() });
+    const mac = serverMacOf(lease);
+    if (mac) {
+      try {
+        const pkt = this.openPacket();
+        pkt.sendUnicast(msg, ciaddr, server, mac);
+        const gone = await pkt.whenSent(RELEASE_FLUSH_MS);
+        this.log(`DHCPRELEASE of ${lease.address} sent to ${lease.serverId} at ${lease.serverMac}${gone ? '' : ' (still queued after ' + RELEASE_FLUSH_MS + ' ms)'}`);
+        return;
+      } catch (e) {
+        this.log(`sending DHCPRELEASE to ${lease.serverMac} over the packet socket failed (${(e as Error).message}); trying the UDP socket`);
+      }
+    }
     const udp = DhcpUdpSocket.open(this.ns, this.ifname, ciaddr);
     try {
       udp.send(msg, server);
+      const gone = await udp.whenSent(RELEASE_FLUSH_MS);
+      this.log(`DHCPRELEASE of ${lease.address} sent to ${lease.serverId}${gone ? '' : ` (waiting for ARP after ${RELEASE_FLUSH_MS} ms; it may be lost)`}`);
     } finally {
       udp.close();
     }
-    this.log(`DHCPRELEASE of ${lease.address} sent to ${lease.serverId}`);
   }
 
   /** The address to ask for: explicit, else the last lease recorded in the run directory. */
@@ -530,7 +596,7 @@ export async function releaseRecordedLease(opts: Pick<DhcpClientOptions, 'netns'
       return undefined;
     }
     core.adopt(recorded);
-    core.release();
+    await core.release();
     core.uninstall();
     return recorded;
   } finally {
@@ -572,6 +638,8 @@ export class DhcpKeeper extends EventEmitter {
   private starting: Promise<Lease> | undefined;
   private unregister: (() => void) | undefined;
   private readonly pidStart: string | undefined;
+  private readonly done: Promise<void>;
+  private markDone: () => void = () => {};
 
   constructor(opts: DhcpKeeperOptions) {
     super();
@@ -585,6 +653,13 @@ export class DhcpKeeper extends EventEmitter {
       },
     });
     this.pidStart = opts.watchPid !== undefined ? processStartTime(opts.watchPid) : undefined;
+    this.done = new Promise<void>((resolve) => (this.markDone = resolve));
+  }
+
+  /** The one way into 'stopped': finished() resolves with it. */
+  private setStopped(): void {
+    this._state = 'stopped';
+    this.markDone();
   }
 
   get state(): KeeperState {
@@ -611,7 +686,7 @@ export class DhcpKeeper extends EventEmitter {
     if (this.opts.runDir) {
       const other = readKeeper(this.opts.runDir);
       if (other && other.pid !== process.pid && keeperAlive(other)) {
-        this._state = 'stopped';
+        this.setStopped();
         throw new ConflictError(
           `a DHCP client (pid ${other.pid}) already keeps the lease of ${this.opts.ifname} ${this.core.where}`,
           `stop it first (pipework del, or kill ${other.pid})`,
@@ -637,21 +712,26 @@ export class DhcpKeeper extends EventEmitter {
         removeEmptyDirs(this.opts.runDir);
       }
       this.unregister?.();
-      this._state = 'stopped';
+      this.setStopped();
       throw e;
     }
     this._state = 'bound';
     this.emit('bound', core.lease);
     this.loopDone = this.loop().catch((e) => {
       this.emit('warning', e instanceof Error ? e : new Error(String(e)));
+      // a keeper that can no longer keep its lease gives it back rather than linger
+      void this.stop();
     });
     return core.lease!;
   }
 
-  /** Resolves when the keeper has stopped (after stop(), or when the guest went away). */
-  async finished(): Promise<void> {
-    await this.loopDone;
-    await this.stopping;
+  /**
+   * Resolves when the keeper has stopped: after stop() (its release done), when the guest went
+   * away, or when start() failed. It may be called before start(): it still waits for the end
+   * (a caller that closes the keeper's namespace handle then relies on it).
+   */
+  finished(): Promise<void> {
+    return this.done;
   }
 
   /** Sleeps until `at` (wall clock), stop(), or a failed guest check; false when woken early. */
@@ -763,7 +843,7 @@ export class DhcpKeeper extends EventEmitter {
     const lease = core.lease;
     if (lease) {
       try {
-        core.release();
+        await core.release();
       } catch (e) {
         this.emit('warning', new Error(`sending DHCPRELEASE for ${lease.address}: ${(e as Error).message}`, { cause: e }));
       }
@@ -777,7 +857,7 @@ export class DhcpKeeper extends EventEmitter {
       removeEmptyDirs(this.opts.runDir);
     }
     this.unregister?.();
-    this._state = 'stopped';
+    this.setStopped();
     this.emit('stopped');
   }
 }

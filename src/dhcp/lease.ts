@@ -1,7 +1,7 @@
 // A lease as data (JSON-friendly: addresses as text), how it is read out of a DHCPACK, and the
 // plan that applies it to an interface: pure functions, no I/O. The plan is what lease
 // application, renewal (a diff of two plans), expiry and release (the plan undone) all work from.
-import { formatIp, inSubnet, networkOf, parseIpv4 } from '../util/ip.js';
+import { formatIp, formatMac, inSubnet, networkOf, parseIpv4 } from '../util/ip.js';
 import type { DhcpMessage } from './message.js';
 
 export interface LeaseRoute {
@@ -21,6 +21,11 @@ export interface Lease {
   /** from option 28, else computed from address and prefix */
   broadcast?: string;
   serverId: string;
+  /**
+   * link-layer source of the DHCPACK (the server, or the relay agent that forwarded it): where a
+   * DHCPRELEASE is sent without asking ARP first. Absent in lease files written before it was kept.
+   */
+  serverMac?: string;
   /** option 3, in server order */
   routers: string[];
   /** option 121, in server order */
@@ -64,7 +69,10 @@ export function maskToPrefix(mask: Uint8Array): number | undefined {
 }
 
 /** The lease a DHCPACK grants; the reasons it cannot be used are thrown as plain text errors. */
-export function leaseFromAck(ack: DhcpMessage, ctx: { ifname: string; mac: string; requestSentAt: number; serverId?: Uint8Array }): Lease {
+export function leaseFromAck(
+  ack: DhcpMessage,
+  ctx: { ifname: string; mac: string; requestSentAt: number; serverId?: Uint8Array; serverMac?: Uint8Array },
+): Lease {
   const o = ack.options;
   const addr = ack.yiaddr;
   if (addr.every((x) => x === 0)) throw new Error('DHCPACK without an address (yiaddr 0.0.0.0)');
@@ -92,6 +100,7 @@ export function leaseFromAck(ack: DhcpMessage, ctx: { ifname: string; mac: strin
     prefix,
     broadcast: o.broadcastAddress ? formatIp(o.broadcastAddress) : undefined,
     serverId: formatIp(serverId),
+    ...(ctx.serverMac && ctx.serverMac.length > 0 ? { serverMac: formatMac(ctx.serverMac) } : {}),
     routers: (o.routers ?? []).filter((r) => !r.every((x) => x === 0)).map(formatIp),
     classlessRoutes: (o.classlessRoutes ?? []).map((r) => ({
       dst: formatIp(r.dst),
@@ -241,6 +250,7 @@ export function isLease(x: unknown): x is Lease {
     parseIpv4(l.address) !== undefined &&
     typeof l.prefix === 'number' &&
     typeof l.serverId === 'string' &&
+    (l.serverMac === undefined || typeof l.serverMac === 'string') &&
     Array.isArray(l.routers) &&
     Array.isArray(l.classlessRoutes) &&
     Array.isArray(l.dnsServers) &&

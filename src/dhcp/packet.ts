@@ -4,8 +4,11 @@
 //  - an AF_PACKET/SOCK_DGRAM socket bound to the guest interface, which sends and receives IP
 //    packets before the interface has any address (broadcast DISCOVER/REQUEST/REBIND, and every
 //    reply);
-//  - a kernel UDP socket bound to the leased address, for the unicast RENEW and RELEASE that
-//    RFC 2131 sends to the server once the address is configured (the kernel resolves the next hop).
+//  - a kernel UDP socket bound to the leased address, for the unicast RENEW that RFC 2131 sends to
+//    the server once the address is configured (the kernel resolves the next hop).
+// DHCPRELEASE goes over the packet socket as well, as a complete IPv4/UDP packet to the hardware
+// address the lease's DHCPACK came from (see unicastToServer): it must not wait in the neighbour
+// queue for an ARP answer while its address is removed or its link deleted.
 import * as libc from '../../native/libc.js';
 import { AF_INET, AF_PACKET, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOL_SOCKET } from '../netlink/constants.js';
 import { inNetns } from '../netns/enter.js';
@@ -28,6 +31,10 @@ export const TP_STATUS_CSUM_VALID = 1 << 7;
 export const PACKET_OUTGOING = 4;
 const SO_REUSEADDR = 2;
 const SO_BINDTODEVICE = 25;
+/** getsockopt(SOL_SOCKET, SO_MEMINFO): u32[SK_MEMINFO_VARS] (Linux 4.12) */
+const SO_MEMINFO = 55;
+const SK_MEMINFO_WMEM_ALLOC = 2;
+const SK_MEMINFO_VARS = 9;
 
 export const BROADCAST_IP = Uint8Array.of(255, 255, 255, 255);
 export const ANY_IP = Uint8Array.of(0, 0, 0, 0);
@@ -231,6 +238,19 @@ export function sockaddrLl(ifindex: number, protocol: number, mac?: Uint8Array):
   return b;
 }
 
+/**
+ * The link-layer source address in a struct sockaddr_ll as recvmsg fills it in for a packet
+ * socket (sll_halen at 11, sll_addr at 12): the Ethernet source of the frame. Undefined when the
+ * link has no such address (halen 0) or the structure is too short.
+ */
+export function linkSource(sll: Uint8Array): Uint8Array | undefined {
+  if (sll.length < 12) return undefined;
+  const halen = sll[11];
+  if (halen === 0 || halen > 8 || sll.length < 12 + halen) return undefined;
+  const mac = sll.slice(12, 12 + halen);
+  return mac.every((x) => x === 0) ? undefined : mac;
+}
+
 /** struct sockaddr_in (16 bytes). */
 export function sockaddrIn(addr: Uint8Array, port: number): Uint8Array {
   const b = new Uint8Array(16);
@@ -247,6 +267,60 @@ export interface ReceivedReply {
   message: DhcpMessage;
   /** IP source address of the packet */
   from: Uint8Array;
+  /** link-layer (Ethernet) source of the frame: the server, or the relay agent that forwarded the reply */
+  serverMac?: Uint8Array;
+}
+
+/** What a packet socket is handed for one datagram: the IPv4 packet and where it goes on the link. */
+export interface LinkDatagram {
+  /** IPv4 header + UDP header + DHCP message (a SOCK_DGRAM packet socket adds the Ethernet header) */
+  packet: Uint8Array;
+  /** struct sockaddr_ll: the interface, ETH_P_IP, the destination hardware address */
+  addr: Uint8Array;
+}
+
+/**
+ * A DHCP message from `src`:68 to the server `dst`:67 as a link-layer unicast to `mac` on
+ * interface `ifindex`: a complete IPv4/UDP packet, so that nothing (no route, no neighbour entry,
+ * no address on the interface) is needed to send it.
+ */
+export function unicastToServer(msg: DhcpMessage, to: { src: Uint8Array; dst: Uint8Array; mac: Uint8Array; ifindex: number; id?: number }): LinkDatagram {
+  const packet = buildUdpIpv4(
+    { src: to.src, dst: to.dst, srcPort: DHCP_CLIENT_PORT, dstPort: DHCP_SERVER_PORT, payload: encodeMessage(msg) },
+    { id: to.id ?? 0 },
+  );
+  return { packet, addr: sockaddrLl(to.ifindex, ETH_P_IP, to.mac) };
+}
+
+/**
+ * Bytes a socket has sent that the kernel still holds on its behalf (SIOCOUTQ for a datagram
+ * socket, read through SO_MEMINFO): a packet waiting in a neighbour queue for ARP, in a queue
+ * of the link, or in the receive backlog of a veth peer. A sent packet stops counting once the
+ * receiving host's IP layer has taken it (ip_rcv drops the sender's ownership) or once it was
+ * dropped. Undefined when the kernel cannot tell (no SO_MEMINFO).
+ */
+export function unsentBytes(fd: number): number | undefined {
+  try {
+    const info = libc.getsockopt(fd, SOL_SOCKET, SO_MEMINFO, 4 * SK_MEMINFO_VARS);
+    if (info.length < 4 * (SK_MEMINFO_WMEM_ALLOC + 1)) return undefined;
+    return new DataView(info.buffer, info.byteOffset, info.byteLength).getUint32(4 * SK_MEMINFO_WMEM_ALLOC, true);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Waits until every packet sent on fd has left the kernel's hands (see unsentBytes), at most
+ * timeoutMs. True when it has (or when the kernel cannot tell), false on timeout.
+ */
+export async function whenSent(fd: number, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const left = unsentBytes(fd);
+    if (left === undefined || left === 0) return true;
+    if (Date.now() >= until) return false;
+    await new Promise<void>((r) => setTimeout(r, 1));
+  }
 }
 
 /** How long one wait may last before stopped() is asked again. */
@@ -364,6 +438,22 @@ export class DhcpPacketSocket {
   }
 
   /**
+   * Sends a DHCP message from src:68 to dst:67 as a link-layer unicast to `mac` (see
+   * unicastToServer). Over a veth the frame is in the peer's hands when this returns; whenSent()
+   * tells when the receiving host has taken it.
+   */
+  sendUnicast(msg: DhcpMessage, src: Uint8Array, dst: Uint8Array, mac: Uint8Array): void {
+    this.ipId = (this.ipId + 1) & 0xffff;
+    const { packet, addr } = unicastToServer(msg, { src, dst, mac, ifindex: this.ifindex, id: this.ipId });
+    libc.sendto(this.fd, packet, addr);
+  }
+
+  /** Resolves once every frame sent on this socket has been taken by its receiver or dropped (bounded). */
+  whenSent(timeoutMs: number): Promise<boolean> {
+    return this.closed ? Promise.resolve(true) : whenSent(this.fd, timeoutMs);
+  }
+
+  /**
    * Waits for a reply that `accept` takes, until `deadline` (ms, Date.now() clock) or until
    * `stopped()` says so. Malformed packets and replies not accepted are skipped.
    */
@@ -397,7 +487,7 @@ export class DhcpPacketSocket {
         if (d.dstPort !== DHCP_CLIENT_PORT) continue;
         const message = decodeMessage(d.payload);
         if (message.op !== BOOTREPLY || !accept(message)) continue;
-        return { message, from: d.src };
+        return { message, from: d.src, serverMac: linkSource(r.from) };
       } catch (e) {
         if (e instanceof PacketError || e instanceof DhcpDecodeError) {
           this.dropped++;
@@ -439,6 +529,15 @@ export class DhcpUdpSocket {
 
   send(msg: DhcpMessage, server: Uint8Array): void {
     libc.sendto(this.fd, encodeMessage(msg), sockaddrIn(server, DHCP_SERVER_PORT));
+  }
+
+  /**
+   * Resolves once what was sent has left: resolved by ARP and taken by the receiving host, or
+   * dropped (bounded). Closing the socket or removing the address earlier does not cancel a packet
+   * waiting for ARP, but removing the last address or the link flushes the neighbour queue with it.
+   */
+  whenSent(timeoutMs: number): Promise<boolean> {
+    return this.closed ? Promise.resolve(true) : whenSent(this.fd, timeoutMs);
   }
 
   close(): void {

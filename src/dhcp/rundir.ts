@@ -143,7 +143,12 @@ export function registerLocalKeeper(runDir: string, stop: () => Promise<void>): 
 /**
  * Stops the keeper of a run directory: SIGTERM to its PID (sending a signal is not spawning
  * anything), then waits up to timeoutMs for it to release the lease (it removes its pid file)
- * or to exit. Stale files (no such process) are cleaned up. The directory is removed when empty.
+ * or to exit. Stale keeper files (no such process) are cleaned up. The directory is removed when
+ * empty.
+ *
+ * lease.json is removed only along with a keeper that stopped here (it released that lease). A
+ * lease recorded without a running keeper (one-shot mode, or a keeper that died without releasing)
+ * is left for releaseRecordedLease, which releases it if the interface still has its address.
  */
 export async function stopDhcpClient(runDir: string, opts: { timeoutMs?: number } = {}): Promise<StopResult> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
@@ -173,10 +178,10 @@ export async function stopDhcpClient(runDir: string, opts: { timeoutMs?: number 
     }
   }
   if (result.stopped) {
-    // whatever is left belongs to nobody now
+    // the keeper files belong to nobody now; a lease file too if its keeper just gave it back
     fs.rmSync(path.join(runDir, 'pid'), { force: true });
     fs.rmSync(path.join(runDir, 'keeper.json'), { force: true });
-    removeLeaseFile(runDir);
+    if (local || result.signalled) removeLeaseFile(runDir);
     removeEmptyDirs(runDir);
   }
   return result;

@@ -13,7 +13,10 @@ import { fileURLToPath } from 'node:url';
 import { DhcpKeeper, DhcpTimeoutError, obtainLease, releaseRecordedLease } from '../../src/dhcp/client.js';
 import type { Lease } from '../../src/dhcp/lease.js';
 import { dhcpRunDir, stopDhcpClient } from '../../src/dhcp/rundir.js';
+import { NetlinkSocket } from '../../src/netlink/session.js';
+import { inNetns } from '../../src/netns/enter.js';
 import { Netns } from '../../src/netns/netns.js';
+import { deleteLinkRequest, getLink } from '../../src/ops/link.js';
 import { ConflictError, InputError } from '../../src/util/errors.js';
 import { dhcpd, dnsmasq, killPid, until } from '../helpers/dhcp-servers.js';
 import { createNetns, ipj, ipn, run } from '../helpers/netns.js';
@@ -294,6 +297,69 @@ test('pipework del: a one-shot lease recorded in the run directory is released; 
   await until('the second DHCPRELEASE', () => srv.log().includes(`DHCPRELEASE(br-dh) ${kept.address}`) && !srv.leases().includes(kept.address), 3000);
   t.deepEqual(v4addrs(topo.cli), []);
   t.false(fs.existsSync(runDir));
+});
+
+/** Deletes eth1 of the client netns through netlink, synchronously: no await, no process between. */
+function eth1Deleter(t: ExecutionContext, topo: Topology): () => void {
+  const nl = inNetns(topo.ns, () => NetlinkSocket.open());
+  t.teardown(() => nl.close());
+  const index = getLink(nl, { name: 'eth1' })!.index;
+  return () => void nl.request(deleteLinkRequest(index, 'deleting eth1'));
+}
+
+/** A server host that answers no ARP request on br-dh: whatever needs 10.80.0.1 resolved first never leaves. */
+function arpDeaf(topo: Topology): void {
+  run('ip', ['netns', 'exec', topo.srv, 'sysctl', '-q', '-w', 'net.ipv4.conf.br-dh.arp_ignore=8']);
+}
+
+test("release: the DHCPRELEASE goes to the server's MAC without ARP and gets there though eth1 is deleted at once", async (t) => {
+  const topo = topology(t, 'rel');
+  const srv = await dnsmasq(t, topo, ['--dhcp-option=option:router,10.80.0.1']);
+  arpDeaf(topo);
+  const runDir = dhcpRunDir('netns-' + topo.cli, 'eth1', path.join(topo.dir, 'run'));
+  const lease = await obtainLease({ netns: topo.ns, ifname: 'eth1', timeoutMs: 10_000, runDir });
+  const brMac = ipj<IpAddr[]>(topo.srv, 'link', 'show', 'dev', 'br-dh')[0].address;
+  t.is(lease.serverMac, brMac, "the ACK's Ethernet source");
+  t.is(JSON.parse(fs.readFileSync(path.join(runDir, 'lease.json'), 'utf8')).serverMac, brMac, 'recorded in lease.json');
+  const deleteEth1 = eth1Deleter(t, topo);
+  const released = await releaseRecordedLease({ netns: topo.ns, ifname: 'eth1', runDir });
+  deleteEth1(); // what `pipework del` does next
+  t.is(released?.address, lease.address);
+  await until('the DHCPRELEASE in the server log', () => srv.log().includes(`DHCPRELEASE(br-dh) ${lease.address}`), 3000);
+  await until('the server to drop the lease', () => !srv.leases().includes(lease.address), 3000);
+  t.false(fs.existsSync(runDir));
+});
+
+test("release of a lease file without the server's MAC (older versions): through UDP, returning only once ARP let it go", async (t) => {
+  const topo = topology(t, 'relold');
+  const srv = await dnsmasq(t, topo);
+  arpDeaf(topo);
+  const runDir = dhcpRunDir('netns-' + topo.cli, 'eth1', path.join(topo.dir, 'run'));
+  const lease = await obtainLease({ netns: topo.ns, ifname: 'eth1', timeoutMs: 10_000, runDir });
+  const file = path.join(runDir, 'lease.json');
+  const { serverMac, ...older } = JSON.parse(fs.readFileSync(file, 'utf8')) as Lease;
+  t.truthy(serverMac);
+  fs.writeFileSync(file, JSON.stringify(older));
+  const deleteEth1 = eth1Deleter(t, topo);
+  const brMac = ipj<IpAddr[]>(topo.srv, 'link', 'show', 'dev', 'br-dh')[0].address;
+  // the server's ARP answer, late: another process fills in the client's neighbour entry 20 ms
+  // from now (not this process's timers: another test may hold up its event loop meanwhile)
+  const late = spawn('sh', ['-c', `sleep 0.02; exec ip -n ${topo.cli} neigh replace 10.80.0.1 lladdr ${brMac} dev eth1 nud reachable`], { stdio: 'ignore' });
+  t.teardown(() => {
+    if (late.exitCode === null && late.signalCode === null) late.kill('SIGKILL');
+  });
+  const answered = new Promise<number | null>((r) => late.once('exit', (code) => r(code)));
+  const logs: string[] = [];
+  const t0 = Date.now();
+  const released = await releaseRecordedLease({ netns: topo.ns, ifname: 'eth1', runDir, log: (m) => logs.push(m) });
+  deleteEth1(); // at once, as `pipework del` does
+  const deletedAfter = Date.now() - t0;
+  t.is(await answered, 0);
+  t.is(released?.address, lease.address);
+  t.true(deletedAfter >= 20, `release() returned only once ARP let the packet go: eth1 deleted ${deletedAfter} ms after it started`);
+  t.true(logs.some((m) => m === `DHCPRELEASE of ${lease.address} sent to 10.80.0.1`), logs.join('\n'));
+  await until('the DHCPRELEASE in the server log', () => srv.log().includes(`DHCPRELEASE(br-dh) ${lease.address}`), 3000);
+  await until('the server to drop the lease', () => !srv.leases().includes(lease.address), 3000);
 });
 
 test('keep mode: a second keeper for the same interface is refused; a keeper whose interface is deleted stops', async (t) => {

@@ -49,6 +49,19 @@ test('lease times from the server are kept when consistent and replaced when not
   t.is(leaseTimes(inf), undefined);
 });
 
+test("the server's hardware address (the ACK's Ethernet source) is kept in the lease and its file", (t) => {
+  const a = ack('10.80.0.100', { serverId: ip('10.80.0.1'), leaseTime: 3600, subnetMask: ip('255.255.255.0') });
+  const l = leaseFromAck(a, { ...ctx, serverMac: Uint8Array.of(0x02, 0, 0x0a, 0x50, 0, 0x01) });
+  t.is(l.serverMac, '02:00:0a:50:00:01');
+  const back = JSON.parse(JSON.stringify(l)) as unknown;
+  t.true(isLease(back));
+  t.is((back as Lease).serverMac, '02:00:0a:50:00:01');
+  // unknown (no link-layer source): no field at all, as in lease files written before it was kept
+  t.false('serverMac' in leaseFromAck(a, ctx));
+  t.true(isLease(JSON.parse(JSON.stringify(leaseFromAck(a, ctx)))));
+  t.false(isLease({ ...l, serverMac: 7 }));
+});
+
 test('unusable ACKs are refused with the reason', (t) => {
   t.throws(() => leaseFromAck(ack('0.0.0.0', { serverId: ip('10.0.0.1') }), ctx), { message: /yiaddr/ });
   t.throws(() => leaseFromAck(ack('10.0.0.9', {}), ctx), { message: /server identifier/ });
@@ -170,6 +183,23 @@ test('run directory: names, lease.json round trip, keeper record', (t) => {
   writeKeeperFiles(dir, { ifname: 'eth1', guest: 'netns web' });
   t.is(fs.readFileSync(path.join(dir, 'pid'), 'utf8'), `${process.pid}\n`);
   t.like(readKeeper(dir), { pid: process.pid, ifname: 'eth1', guest: 'netns web' });
+});
+
+test('stopDhcpClient without a running keeper leaves lease.json for releaseRecordedLease', async (t) => {
+  const base = fs.mkdtempSync(path.join(os.tmpdir(), 'pwt-run-'));
+  t.teardown(() => fs.rmSync(base, { recursive: true, force: true }));
+  const dir = dhcpRunDir('netns-x', 'eth1', base);
+  // one-shot mode: a lease and no keeper
+  writeLeaseFile(dir, lease());
+  const r = await stopDhcpClient(dir);
+  t.like(r, { signalled: false, stopped: true });
+  t.is(r.lease?.address, '10.80.0.100');
+  t.is(readLeaseFile(dir)?.address, '10.80.0.100', 'the lease is still there to be released');
+  // a keeper that died without releasing: its files go, its lease stays
+  fs.writeFileSync(path.join(dir, 'pid'), '2147483646\n');
+  t.like(await stopDhcpClient(dir), { signalled: false, stopped: true });
+  t.false(fs.existsSync(path.join(dir, 'pid')));
+  t.is(readLeaseFile(dir)?.address, '10.80.0.100');
 });
 
 test('stopDhcpClient: signals a live keeper, waits for it, cleans up; stale files are removed', async (t) => {

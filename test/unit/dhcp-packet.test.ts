@@ -2,9 +2,12 @@
 // bytes, validation of received packets, and the BPF program's decisions.
 import test from 'ava';
 import {
-  buildUdpIpv4, dhcpReplyFilter, htons, internetChecksum, PacketError, parseUdpIpv4, runFilter, sockaddrIn, sockaddrLl,
+  buildUdpIpv4, dhcpReplyFilter, htons, internetChecksum, linkSource, PacketError, parseUdpIpv4, runFilter, sockaddrIn, sockaddrLl,
+  unicastToServer,
 } from '../../src/dhcp/packet.js';
-import { encodeMessage, newMessage } from '../../src/dhcp/message.js';
+import { releaseMessage } from '../../src/dhcp/client.js';
+import type { Lease } from '../../src/dhcp/lease.js';
+import { decodeMessage, encodeMessage, MessageType, newMessage } from '../../src/dhcp/message.js';
 import { fromHex, hex } from '../helpers/bytes.js';
 
 const ip = (s: string) => Uint8Array.from(s.split('.').map(Number));
@@ -117,4 +120,52 @@ test('socket addresses: sockaddr_ll and sockaddr_in layouts', (t) => {
   t.is(hex(sockaddrLl(7, 0x0800, fromHex('ff ff ff ff ff ff'))), '11 00 08 00 07 00 00 00 00 00 00 06 ff ff ff ff ff ff 00 00');
   t.is(hex(sockaddrIn(ip('10.0.0.1'), 67)), '02 00 00 43 0a 00 00 01 00 00 00 00 00 00 00 00');
   t.is(htons(0x0800), 0x0008);
+});
+
+test('DHCPRELEASE as handed to the packet socket: the exact IPv4/UDP packet and the sockaddr_ll of the server', (t) => {
+  const lease: Lease = {
+    ifname: 'eth1', mac: '02:42:ac:11:00:02', address: '10.80.0.123', prefix: 24, serverId: '10.80.0.1', serverMac: '02:00:0a:50:00:01',
+    routers: [], classlessRoutes: [], dnsServers: [], acquiredAt: 0,
+  };
+  const msg = releaseMessage(lease, { mac: fromHex('02 42 ac 11 00 02'), xid: 0x1234abcd });
+  const { packet, addr } = unicastToServer(msg, { src: ip('10.80.0.123'), dst: ip('10.80.0.1'), mac: fromHex('02 00 0a 50 00 01'), ifindex: 7, id: 0x0101 });
+  // checksums worked out apart from the code under test (RFC 1071 sums over the header, and over
+  // the UDP pseudo-header + datagram)
+  const expected = fromHex(
+    [
+      // IPv4: version 4 / IHL 5, TOS 0, total 328, id 0x0101, no fragmentation, TTL 64, UDP, checksum
+      '45 00 01 48 | 01 01 00 00 | 40 11 63 89 | 0a 50 00 7b | 0a 50 00 01',
+      // UDP: 68 -> 67, length 308, checksum
+      '00 44 00 43 | 01 34 6d 04',
+      // BOOTP: BOOTREQUEST, Ethernet, hlen 6, hops 0, xid, secs 0, flags 0 (no broadcast)
+      '01 01 06 00 | 12 34 ab cd | 00 00 00 00',
+      // ciaddr = the leased address; yiaddr, siaddr, giaddr zero
+      '0a 50 00 7b | 00 00 00 00 | 00 00 00 00 | 00 00 00 00',
+      // chaddr (16), sname (64), file (128)
+      '02 42 ac 11 00 02' + ' 00'.repeat(10) + ' 00'.repeat(64) + ' 00'.repeat(128),
+      // magic cookie; options 53 = 7 (DHCPRELEASE), 54 = the server, 61 = 01 + MAC; END; padding to 300
+      '63 82 53 63 | 35 01 07 | 36 04 0a 50 00 01 | 3d 07 01 02 42 ac 11 00 02 | ff' + ' 00'.repeat(41),
+    ].join(' '),
+  );
+  t.is(expected.length, 20 + 8 + 300);
+  t.is(hex(packet), hex(expected));
+  // AF_PACKET, ETH_P_IP (network order), ifindex 7, hatype/pkttype 0, halen 6, the server's MAC
+  t.is(hex(addr), '11 00 08 00 07 00 00 00 00 00 00 06 02 00 0a 50 00 01 00 00');
+  // and what the server reads back
+  const back = parseUdpIpv4(packet);
+  t.like(back, { srcPort: 68, dstPort: 67 });
+  const m = decodeMessage(back.payload);
+  t.is(m.options.messageType, MessageType.RELEASE);
+  t.deepEqual(m.options.serverId, ip('10.80.0.1'));
+  t.deepEqual(m.ciaddr, ip('10.80.0.123'));
+  t.is(m.options.requestedIp, undefined, 'RFC 2131 table 5: no requested address in a DHCPRELEASE');
+});
+
+test('the Ethernet source of a received frame, from the sockaddr_ll recvmsg returns', (t) => {
+  // sll_family 17, ETH_P_IP, ifindex 3, ARPHRD_ETHER, PACKET_HOST, halen 6, the source MAC, padding
+  const sll = fromHex('11 00 08 00 03 00 00 00 01 00 00 06 02 00 0a 50 00 01 00 00');
+  t.is(hex(linkSource(sll)!), '02 00 0a 50 00 01');
+  t.is(linkSource(fromHex('11 00 08 00 03 00 00 00 20 03 00 00 00 00 00 00 00 00 00 00')), undefined, 'no hardware address (halen 0)');
+  t.is(linkSource(fromHex('11 00 08 00 03 00 00 00 01 00 00 06 00 00 00 00 00 00 00 00')), undefined, 'all zeros');
+  t.is(linkSource(sll.subarray(0, 14)), undefined, 'truncated');
 });
