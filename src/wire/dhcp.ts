@@ -66,8 +66,9 @@ function resolvTarget(value: string | undefined, guest: Guest): DhcpKeeperOption
 export async function releaseDhcp(guest: Guest, ifname: string): Promise<string | undefined> {
   const runDir = runDirFor(guest, ifname);
   if (!fs.existsSync(runDir)) return undefined;
+  // A keeper releases its lease as it stops; a one-shot lease is released from its record.
   const stopped = await stopDhcpClient(runDir);
   const released = await releaseRecordedLease({ netns: guest.netns, ifname, runDir });
-  const lease = released ?? stopped.lease;
+  const lease = released ?? (stopped.signalled ? stopped.lease : undefined);
   return lease ? `released the DHCP lease of ${lease.address}/${lease.prefix}` : undefined;
 }

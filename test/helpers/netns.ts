@@ -334,7 +334,7 @@ export function snapshot(ns: string): Snapshot {
  * Waits until no address in ns is tentative (IPv6 duplicate address detection finished), so that
  * the local routes DAD adds are in place before a snapshot. Throws after timeoutMs.
  */
-export async function waitForDad(ns: string, timeoutMs = 5000): Promise<void> {
+export async function waitForDad(ns: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const tentative = ipj<Json[]>(ns, '-6', 'address', 'show', 'tentative');
