@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs the compiled CLI (npm ci / npm run build produce dist/).
+// Runs the bundled CLI (npm ci / npm run build produce dist/).
 import process from 'node:process';
-import { main } from '../dist/src/cli/main.js';
+import { main } from '../dist/bundle/cli.mjs';
 
 process.exitCode = await main(process.argv.slice(2));

@@ -3,7 +3,11 @@
 //   node dist/scripts/bench-lib.js --host NS --prefix P --count N --net 60 [--unwire]
 // wires guests netns:P0 .. netns:P(N-1) onto br0 in host netns NS (10.NET.x.y/16, gateway
 // 10.NET.255.254) and prints one JSON line: timings per stage, counts, peak RSS, CPU time.
-import { Pipework, type WiringSpec } from '../src/index.js';
+import type { WiringSpec } from '../src/index.js';
+
+// The bundled library, as `import 'pipework-netlink'` loads it (what a user's process pays).
+const bundle = '../bundle/index.mjs';
+const { Pipework } = (await import(bundle)) as typeof import('../src/index.js');
 
 const started = performance.now();
 

@@ -1,5 +1,5 @@
 // The command-line front end: parse, call the library, print, exit. No kernel knowledge here.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { KernelError } from '../netlink/errors.js';
 import { ConflictError, InputError } from '../util/errors.js';
 import { formatIp } from '../util/ip.js';
@@ -214,7 +214,10 @@ function fail(io: Io, e: unknown): number {
 }
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  // Found upwards from this file: it runs from dist/src/cli/ or, bundled, from dist/bundle/.
+  let dir = new URL('.', import.meta.url);
+  for (let i = 0; i < 5 && !existsSync(new URL('package.json', dir)); i++) dir = new URL('..', dir);
+  const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { version: string };
   return `pipework-netlink ${pkg.version}`;
 }
 

@@ -22,6 +22,7 @@ import * as fs from 'node:fs';
 import { growFdTable, ParallelCloser } from '../../native/fds.js';
 import * as libc from '../../native/libc.js';
 import { announceOn } from '../announce/announce.js';
+import { carriesTraffic, untilCarriesTraffic } from '../announce/ready.js';
 import type { Guest } from '../guest/resolve.js';
 import {
   AF_NETLINK, AF_PACKET, AF_UNSPEC, IFLA_ADDRESS, IFLA_EXT_MASK, IFLA_GROUP, IFLA_IFNAME, IFLA_LINK, NETLINK_ROUTE,
@@ -401,7 +402,7 @@ export async function wireMany(pw: Pipework, specs: readonly WiringSpec[], optio
       openSockets(wave, !options.dryRun, fail);
       findMissingIndexes(host, wave, fail);
       progress('sockets', wave.length, wave.length);
-      configureAndAnnounce(wave, options, fail, progress, closer, enter);
+      await configureAndAnnounce(wave, options, fail, progress, closer, enter);
       progress('announce', wave.length, wave.length);
       enter('rollback');
       rollbackFailed(host, wave);
@@ -621,15 +622,17 @@ function findMissingIndexes(host: HostSide, wave: WireJob[], fail: Fail<WireJob>
 const ANNOUNCE_LAG = 8;
 
 /** Per guest: up, addresses, routes; each guest announced ANNOUNCE_LAG guests later. */
-function configureAndAnnounce(
+async function configureAndAnnounce(
   wave: WireJob[],
   options: WireManyOptions,
   fail: Fail<WireJob>,
   progress: Progress,
   closer: ParallelCloser,
   enter: (stage: Exclude<BulkStage, 'done'>) => void,
-): void {
+): Promise<void> {
   const ready: WireJob[] = [];
+  // guests whose link the kernel had not yet marked up for traffic when their turn came
+  const late: WireJob[] = [];
   let announced = 0;
   let done = 0;
   for (const job of wave) {
@@ -645,12 +648,16 @@ function configureAndAnnounce(
     if (++done % 256 === 0) progress('guests', done, wave.length);
     if (ready.length - announced > ANNOUNCE_LAG) {
       enter('announce');
-      announceOne(ready[announced++], options, fail, closer);
+      announceOne(ready[announced++], options, fail, closer, late);
     }
   }
   progress('guests', wave.length, wave.length);
   enter('announce');
-  while (announced < ready.length) announceOne(ready[announced++], options, fail, closer);
+  while (announced < ready.length) announceOne(ready[announced++], options, fail, closer, late);
+  for (const job of late) {
+    if (await untilCarriesTraffic(job.sock!, job.guestIndex)) announceOne(job, options, fail, closer);
+    else job.notes.push(`${job.ifname} did not come up for traffic within 3 s: not announced`);
+  }
   for (const job of wave) {
     // Packet sockets that did not announce (failed guests, the one-guest path's) close now.
     if (job.packetFd >= 0) {
@@ -751,14 +758,20 @@ function replaceDefault(job: WireJob, gw: IpAddress): void {
   if (old) job.replaced.push(old);
 }
 
-function announceOne(job: WireJob, options: WireManyOptions, fail: Fail<WireJob>, closer: ParallelCloser): void {
+function announceOne(job: WireJob, options: WireManyOptions, fail: Fail<WireJob>, closer: ParallelCloser, late?: WireJob[]): void {
+  const addresses = job.req!.addresses.flatMap((a) => (a.cidr ? [a.cidr as IpAddress] : []));
+  if (late && addresses.length && !carriesTraffic(job.sock!, job.guestIndex)) {
+    // The kernel has not attached the link's queue yet (its linkwatch work lags on a busy
+    // machine): a frame sent now would be dropped. Announce it after the others.
+    late.push(job);
+    return;
+  }
   try {
     options.beforePhase?.(job.index, 'announce');
   } catch (e) {
     fail(job, 'announce', e);
     return;
   }
-  const addresses = job.req!.addresses.flatMap((a) => (a.cidr ? [a.cidr as IpAddress] : []));
   if (!addresses.length) return;
   const list = job.addressTexts.map((t) => t.slice(0, t.indexOf('/'))).join(', ');
   job.steps.push(`[guest] announce ${list} on ${job.ifname} (gratuitous ARP / unsolicited NA)`);

@@ -1,6 +1,7 @@
 // The library's front door: a session bound to a host network namespace (the caller's, or one
 // given by name) that plans, applies and undoes wirings. The CLI is a thin client of this class.
 import { announce } from '../announce/announce.js';
+import { untilCarriesTraffic } from '../announce/ready.js';
 import { type Guest, resolveGuest } from '../guest/resolve.js';
 import { NetlinkSocket } from '../netlink/session.js';
 import { inNetns } from '../netns/enter.js';
@@ -279,12 +280,16 @@ function announceStep(guest: Guest, gsock: NetlinkSocket, ifname: string, which:
   return {
     what: `announce ${list} on ${ifname} (gratuitous ARP / unsolicited NA)`,
     where: 'guest',
-    apply: () => {
+    apply: async () => {
       const addresses = which();
       // Best effort, like pipework's arping: the wiring stands even if the announcement fails.
       try {
         const link = getLink(gsock, { name: ifname });
         if (!link?.mac) return;
+        if (!(await untilCarriesTraffic(gsock, link.index))) {
+          notes.push(`${ifname} did not come up for traffic within 3 s: ${list} not announced`);
+          return;
+        }
         announce(guest.netns, link.index, parseMac(link.mac), addresses);
       } catch (e) {
         notes.push(`announcing ${list} failed: ${(e as Error).message}`);

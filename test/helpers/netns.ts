@@ -344,6 +344,25 @@ export async function waitForDad(ns: string, timeoutMs = 20_000): Promise<void> 
   }
 }
 
+/**
+ * A snapshot once the kernel has finished what it does on its own after a change (IPv6 DAD, a
+ * bridge's link-local address once it has carrier, routes that follow): no tentative address and
+ * two snapshots quietMs apart alike. For "before" pictures taken right after a wiring.
+ */
+export async function settledSnapshot(ns: string, quietMs = 300, timeoutMs = 20_000): Promise<Snapshot> {
+  const deadline = Date.now() + timeoutMs;
+  await waitForDad(ns, timeoutMs);
+  let last = snapshot(ns);
+  for (;;) {
+    await new Promise((r) => setTimeout(r, quietMs));
+    await waitForDad(ns, Math.max(1, deadline - Date.now()));
+    const now = snapshot(ns);
+    if (JSON.stringify(now) === JSON.stringify(last)) return now;
+    if (Date.now() > deadline) throw new Error(`netns ${ns} still changing after ${timeoutMs} ms`);
+    last = now;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Topology
 

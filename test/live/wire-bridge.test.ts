@@ -2,7 +2,7 @@
 // own host and guest namespaces; iproute2 (`ip -j`) is the oracle, ping the traffic check.
 import test, { type ExecutionContext } from 'ava';
 import { ConflictError, Pipework, type WiringSpec } from '../../src/index.js';
-import { createNetns, ipj, ipn, ping, run, snapshot, waitForDad } from '../helpers/netns.js';
+import { createNetns, ipj, ipn, ping, run, settledSnapshot, snapshot, waitForDad } from '../helpers/netns.js';
 
 interface World {
   host: string;
@@ -108,8 +108,7 @@ test('an identical re-run is a no-op; a different one fails naming the differenc
   const guest = createNetns(t, 'g');
   const spec: WiringSpec = { host: 'br1', guest, addresses: '10.2.0.5/24@10.2.0.1', mac: 'U:web' };
   await pw.wire(spec);
-  await waitForDad(guest);
-  const before = { host: snapshot(host), guest: snapshot(guest) };
+  const before = { host: await settledSnapshot(host), guest: await settledSnapshot(guest) };
 
   const again = await pw.wire(spec);
   t.false(again.changed);

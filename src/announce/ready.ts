@@ -1,0 +1,28 @@
+// When a link can carry an announcement. Right after a link comes up its queue discipline is still
+// the no-op one that drops every frame, until the kernel's linkwatch work attaches the real one and
+// marks the link operationally up; on a loaded machine that work can lag. Announcing before then
+// loses the frame, so announcements wait (bounded) for operational state "up".
+import { IFF_LOWER_UP, IFLA_OPERSTATE } from '../netlink/constants.js';
+import type { NetlinkSocket } from '../netlink/session.js';
+import { getLink } from '../ops/link.js';
+
+const IF_OPER_UNKNOWN = 0;
+const IF_OPER_UP = 6;
+
+/** Up for traffic: operstate up, or unknown with carrier (drivers without operstate, e.g. dummy). */
+export function carriesTraffic(sock: NetlinkSocket, index: number): boolean {
+  const link = getLink(sock, { index });
+  if (!link) return false;
+  const oper = link.attrs.u8(IFLA_OPERSTATE);
+  return oper === IF_OPER_UP || (oper === IF_OPER_UNKNOWN && (link.flags & IFF_LOWER_UP) !== 0);
+}
+
+/** Waits until the link carries traffic; false if it still does not after timeoutMs. */
+export async function untilCarriesTraffic(sock: NetlinkSocket, index: number, timeoutMs = 3000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
+    if (carriesTraffic(sock, index)) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, pause));
+  }
+}
