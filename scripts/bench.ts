@@ -378,7 +378,9 @@ function runPipework(path: string, n: number, sample: number, stubArping: boolea
     method,
     n,
     sample,
-    (w, i) => ({ cmd: 'nsenter', args: [`--net=/var/run/netns/${w.host}`, path, 'br0', '-i', 'eth1', w.guests[i], `${addrOf(i)}/16@${GATEWAY}`], env }),
+    // `ip netns exec`, not nsenter: upstream looks at /sys/class/net, which ip netns exec remounts
+    // for the namespace (under nsenter it would still show the root namespace's interfaces).
+    (w, i) => ({ cmd: 'ip', args: ['netns', 'exec', w.host, path, 'br0', '-i', 'eth1', w.guests[i], `${addrOf(i)}/16@${GATEWAY}`], env }),
     (w, timed) => {
       const sleepers: ChildProcess[] = [];
       for (let i = 0; i < timed; i++) {
