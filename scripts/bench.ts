@@ -389,7 +389,11 @@ function runPipework(path: string, n: number, sample: number, stubArping: boolea
         writeFileSync(join(stub, 'pids', w.guests[i]), `${s.pid}\n`);
       }
       return () => {
-        for (const s of sleepers) s.kill('SIGKILL');
+        for (const s of sleepers) {
+          s.kill('SIGKILL');
+          // Upstream links /var/run/netns/<pid> to the guest and may leave the link behind.
+          rmSync(`/var/run/netns/${s.pid}`, { force: true });
+        }
       };
     },
   );
