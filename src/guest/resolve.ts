@@ -5,7 +5,7 @@
 //   WORD            a named namespace if one exists, else a Docker container (name, ID or ID prefix)
 //   docker:WORD     a Docker container, never a named namespace
 import { currentInode, namedNetnsExists, Netns } from '../netns/netns.js';
-import { InputError } from '../util/errors.js';
+import { InputError, NotFoundError } from '../util/errors.js';
 import { DockerUnavailableError, inspectContainer } from './docker.js';
 
 export type GuestKind = 'container' | 'netns' | 'pid' | 'path';
@@ -27,7 +27,8 @@ export interface ResolveOptions {
   dockerSocket?: string;
 }
 
-export class GuestNotFoundError extends InputError {
+/** The guest does not exist, or is not running: for `del`, there is nothing left to remove. */
+export class GuestNotFoundError extends NotFoundError {
   constructor(problem: string, hint?: string) {
     super(problem, hint);
     this.name = 'GuestNotFoundError';
@@ -76,7 +77,7 @@ async function container(name: string, ref: string, options: ResolveOptions, exp
     info = await inspectContainer(name, options.dockerSocket);
   } catch (e) {
     if (e instanceof DockerUnavailableError) {
-      throw new GuestNotFoundError(
+      throw new InputError(
         explicit ? `cannot look up container ${name}: ${e.message}` : `"${name}" is neither a named netns nor a container: ${e.message}`,
         'start Docker or set DOCKER_HOST, or name the guest as netns:NAME, pid:N or a netns path',
       );
@@ -90,7 +91,7 @@ async function container(name: string, ref: string, options: ResolveOptions, exp
     );
   }
   if (!info.running || info.pid === 0) {
-    throw new InputError(`container ${info.name} is not running (${info.status})`, `start it first: docker start ${info.name}`);
+    throw new GuestNotFoundError(`container ${info.name} is not running (${info.status})`, `start it first: docker start ${info.name}`);
   }
   if (info.networkMode === 'host') {
     throw new InputError(`container ${info.name} uses the host's network (--net=host)`, 'pipework wires containers that have their own netns');

@@ -2,7 +2,7 @@
 // namespace (a PID that exits or is reused after we resolved it cannot swap it under us) and is
 // what IFLA_NET_NS_FD and setns() take.
 import * as fs from 'node:fs';
-import { InputError } from '../util/errors.js';
+import { InputError, NotFoundError } from '../util/errors.js';
 
 export const NETNS_RUN_DIR = '/var/run/netns';
 
@@ -26,7 +26,7 @@ export class Netns {
       fd = fs.openSync(path, 'r');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') throw new InputError(`${label} does not exist (${path} not found)`);
+      if (code === 'ENOENT') throw new NotFoundError(`${label} does not exist (${path} not found)`);
       throw new InputError(`cannot open ${label} (${path}): ${(e as Error).message}`);
     }
     const st = fs.fstatSync(fd);
@@ -46,7 +46,7 @@ export class Netns {
 
   static byPid(pid: number): Netns {
     if (!Number.isInteger(pid) || pid <= 0) throw new InputError(`"${pid}" is not a process ID`);
-    if (!fs.existsSync(`/proc/${pid}`)) throw new InputError(`process ${pid} does not exist`, 'check the PID, or that the container is running');
+    if (!fs.existsSync(`/proc/${pid}`)) throw new NotFoundError(`process ${pid} does not exist`, 'check the PID, or that the container is running');
     return Netns.open(`/proc/${pid}/ns/net`, `netns of pid ${pid}`, pid);
   }
 

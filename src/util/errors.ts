@@ -8,11 +8,21 @@ export function joinHint(problem: string, hint?: string): string {
 }
 
 export class InputError extends Error {
+  readonly problem: string;
   readonly hint?: string;
   constructor(problem: string, hint?: string) {
     super(joinHint(problem, hint));
+    this.problem = problem;
     this.name = 'InputError';
     this.hint = hint;
+  }
+}
+
+/** What the request names does not exist (or no longer does: a stopped container, a dead PID). */
+export class NotFoundError extends InputError {
+  constructor(problem: string, hint?: string) {
+    super(problem, hint);
+    this.name = 'NotFoundError';
   }
 }
 

@@ -11,7 +11,7 @@ import { isBridge } from '../ops/links/bridge.js';
 import type { OvsdbClient } from '../ovs/ovsdb.js';
 import { DEFAULT_OVSDB_SOCKET, parseOvsdbRemote } from '../ovs/remote.js';
 import { existsSync } from 'node:fs';
-import { ConflictError, InputError } from '../util/errors.js';
+import { ConflictError, InputError, NotFoundError } from '../util/errors.js';
 import { formatCidr, formatIp, type IpAddress, parseIp, parseMac } from '../util/ip.js';
 import type { DhcpKeeper, Lease } from '../dhcp/index.js';
 import { DHCP_RUN_BASE } from '../dhcp/rundir.js';
@@ -182,7 +182,7 @@ export class Pipework {
       guest = await this.guest(guestRef);
     } catch (e) {
       // A guest that is gone took its namespace, and every interface in it, along.
-      if (isGone(e)) return { guest: guestRef, ifname, removed: false, notes: [`${(e as Error).message}: nothing to remove`] };
+      if (e instanceof NotFoundError) return { guest: guestRef, ifname, removed: false, notes: [`${e.problem}: nothing to remove`] };
       throw e;
     }
     const gsock = inNetns(guest.netns, () => NetlinkSocket.open());
@@ -269,10 +269,6 @@ export class Pipework {
     const candidate = getLink(this.host.sock, { index: guestLink.link! });
     return candidate?.kind === 'veth' && candidate.link === guestLink.index ? candidate : undefined;
   }
-}
-
-function isGone(e: unknown): boolean {
-  return e instanceof InputError && /does not exist|is not running|no network namespace named|neither a named netns nor a container known|knows no container/.test(e.message);
 }
 
 function announceStep(guest: Guest, gsock: NetlinkSocket, ifname: string, which: () => IpAddress[], notes: string[]): Step {
