@@ -16,3 +16,4 @@ export {
   wireMany, unwireMany, validateSpecs, validateTargets, type BulkOptions, type BulkPhase, type BulkProgress, type BulkStage, type BulkTimings,
   type SpecProblem, type UnwireManyItem, type UnwireManyResult, type UnwireTarget, type WireManyItem, type WireManyOptions, type WireManyResult,
 } from './wire/bulk.js';
+export { watch, containerRef, containerStartOf, entriesForContainer, matchContainer, type MatchKind, type WatchedContainer, type WatchEvent, type WatchOptions, type WatchTrigger } from './wire/watch.js';

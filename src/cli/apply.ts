@@ -145,7 +145,7 @@ function throwIfProblems(problems: SpecProblem[], list: readonly unknown[], name
   throw new WiringFileError(`${head}\n${lines.join('\n')}`, problems);
 }
 
-function readWirings(file: string): unknown[] {
+export function readWirings(file: string): unknown[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -326,7 +326,7 @@ function undoText(item: WireManyItem): string {
   return item.undoFailures?.length ? `; rolling back also failed: ${item.undoFailures.join('; ')}` : '';
 }
 
-function entryJson(item: WireManyItem) {
+export function entryJson(item: WireManyItem) {
   const r = item.result;
   return {
     index: item.index,

@@ -69,6 +69,8 @@ async function run(command: Command, global: GlobalOptions, io: Io): Promise<num
       });
     case 'apply':
       return runApply(command.file, global, io);
+    case 'watch':
+      return (await import('./watch.js')).runWatch(command.file, global, io);
     case 'del':
       if (command.file) {
         if (command.guest) throw new UsageError('del takes a guest or -f FILE, not both');

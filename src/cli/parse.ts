@@ -30,6 +30,7 @@ export type Command =
   | { verb: 'ls'; guest?: string }
   | { verb: 'wait'; ifname: string; timeout?: number }
   | { verb: 'apply'; file: string }
+  | { verb: 'watch'; file: string }
   | { verb: 'help' }
   | { verb: 'version' };
 
@@ -72,7 +73,7 @@ const OPTIONS: Record<string, OptionDef> = {
 };
 
 const PASSTHROUGH = new Set(['route', 'rule', 'tc']);
-const VERBS = new Set(['del', 'ls', 'apply', ...PASSTHROUGH]);
+const VERBS = new Set(['del', 'ls', 'apply', 'watch', ...PASSTHROUGH]);
 
 export function parseArgs(argv: readonly string[]): Parsed {
   const opts: Record<string, string | boolean> = {};
@@ -143,10 +144,10 @@ function toCommand(pos: string[], opts: Record<string, string | boolean>, passth
     if (pos.length > 2) throw new UsageError('ls takes at most one guest');
     return { verb: 'ls', guest: pos[1] };
   }
-  if (verb === 'apply') {
+  if (verb === 'apply' || verb === 'watch') {
     const file = str(opts, 'file');
-    if (!file || pos.length > 1) throw new UsageError('apply takes its wirings from a file: pipework apply -f FILE');
-    return { verb: 'apply', file };
+    if (!file || pos.length > 1) throw new UsageError(`${verb} takes its wirings from a file: pipework ${verb} -f FILE`);
+    return { verb, file };
   }
   if (VERBS.has(verb)) throw new UsageError(`unexpected ${verb}`);
   if (pos.length < 3) throw new UsageError(pos.length === 1 ? 'missing the guest and the address' : 'missing the address');
@@ -197,6 +198,7 @@ export const USAGE = `Usage:
   pipework ls [<guest>]
   pipework --wait [-i <guestif>] [--timeout <seconds>]
   pipework apply -f <file>        pipework del -f <file>
+  pipework watch -f <file>        (apply, then again to each container of the file when it starts)
 
   <hostif>   a Linux bridge (created if missing and named br*), an Open vSwitch bridge (created if
              missing and named ovs*), a NIC (macvlan; --kind ipvlan; --direct-phys), mac:<addr>
