@@ -233,25 +233,41 @@ export class Pipework {
    * whose other side is in this session's host namespace.
    */
   async list(guestRef?: string): Promise<WiredInterface[]> {
+    const out: WiredInterface[] = [];
     if (guestRef !== undefined) {
       const guest = await this.guest(guestRef);
       try {
-        return inventoryOf(this.host, guest.netns, guest.netns.label);
+        out.push(...inventoryOf(this.host, guest.netns, guest.netns.label));
       } finally {
         guest.netns.close();
       }
-    }
-    const out: WiredInterface[] = [];
-    for (const { ns, label } of await candidateGuests(this.host.netns.inode)) {
-      try {
-        out.push(...inventoryOf(this.host, ns, label));
-      } catch {
-        // a namespace that vanished while we looked has nothing wired any more
-      } finally {
-        ns.close();
+    } else {
+      for (const { ns, label } of await candidateGuests(this.host.netns.inode)) {
+        try {
+          out.push(...inventoryOf(this.host, ns, label));
+        } catch {
+          // a namespace that vanished while we looked has nothing wired any more
+        } finally {
+          ns.close();
+        }
       }
     }
-    return out;
+    return this.withOvsBridges(out);
+  }
+
+  /** A veth host end that is an OVS port has no master in the kernel: its bridge is in OVSDB. */
+  private async withOvsBridges(rows: WiredInterface[]): Promise<WiredInterface[]> {
+    const loose = rows.filter((r) => r.kind === 'veth' && !r.bridge && r.hostIfname);
+    if (!loose.length || !existsSync(this.ovsSocket)) return rows;
+    const db = await this.ovsdb();
+    for (const row of loose) {
+      const port = await db.getPort(row.hostIfname!);
+      if (port?.bridge) {
+        row.bridge = port.bridge;
+        if (port.tag !== undefined) row.vlan = port.tag;
+      }
+    }
+    return rows;
   }
 
   /** Removes the OVS port of a host end, if it is one; returns its bridge. */

@@ -70,6 +70,10 @@ ovsTest('the CLI with --ovsdb: wire onto an existing OVS bridge, ls, del', async
   const port = JSON.parse(r.stdout).hostIfname as string;
   t.is(vsctl(o, 'list-ports', 'ovsbr3'), port);
   t.is(ipj(g, 'address', 'show', 'dev', 'eth1')[0].addr_info[0].local, '10.92.0.2');
+  // ls finds the port's bridge in OVSDB (the kernel knows no master for it)
+  const ls = await cli([...args, '--json', 'ls', g]);
+  t.is(ls.code, 0, ls.stderr);
+  t.like(JSON.parse(ls.stdout), [{ ifname: 'eth1', kind: 'veth', hostIfname: port, bridge: 'ovsbr3' }]);
   const d = await cli([...args, 'del', g]);
   t.is(d.code, 0, d.stderr);
   t.regex(d.stderr, new RegExp(`removed OVS port ${port} from ovsbr3`));
