@@ -21,6 +21,7 @@ import type { DriverPlan, HostSide } from './driver.js';
 import { homeNameOf } from './drivers/direct.js';
 import { linkByMac, selectDriver } from './drivers/index.js';
 import { ipoibDriver } from './drivers/ipoib.js';
+import { stalePorts } from './drivers/ovs.js';
 import { candidateGuests, inventoryOf, type WiredInterface } from './inventory.js';
 import { applySteps, type Step, type StepHooks } from './plan.js';
 import type { BulkOptions, UnwireManyResult, UnwireTarget, WireManyOptions, WireManyResult } from './bulk.js';
@@ -182,7 +183,10 @@ export class Pipework {
       guest = await this.guest(guestRef);
     } catch (e) {
       // A guest that is gone took its namespace, and every interface in it, along.
-      if (e instanceof NotFoundError) return { guest: guestRef, ifname, removed: false, notes: [`${e.problem}: nothing to remove`] };
+      if (e instanceof NotFoundError) {
+        const notes = [`${e.problem}: nothing to remove`, ...(await this.removeStaleOvsPorts(guestRef, ifname))];
+        return { guest: guestRef, ifname, removed: false, notes };
+      }
       throw e;
     }
     const gsock = inNetns(guest.netns, () => NetlinkSocket.open());
@@ -268,6 +272,19 @@ export class Pipework {
       }
     }
     return rows;
+  }
+
+  /** A guest that is gone leaves OVS ports behind in OVSDB: remove those pipework made for it. */
+  private async removeStaleOvsPorts(guestRef: string, ifname: string): Promise<string[]> {
+    if (!existsSync(this.ovsSocket)) return [];
+    const name = guestRef.replace(/^(netns|docker):/, '');
+    const db = await this.ovsdb();
+    const notes: string[] = [];
+    for (const p of await stalePorts(db, this.host.sock, { name, id: /^[0-9a-f]{64}$/.test(name) ? name : undefined }, ifname)) {
+      await db.deletePort(p.bridge, p.name);
+      notes.push(`removed stale OVS port ${p.name} from ${p.bridge}`);
+    }
+    return notes;
   }
 
   /** Removes the OVS port of a host end, if it is one; returns its bridge. */

@@ -4,7 +4,7 @@ import test, { type ExecutionContext } from 'ava';
 import { Pipework } from '../../src/index.js';
 import { cli } from '../helpers/cli.js';
 import { missingOvs, type Ovs, startOvs, stopOvs, vsctl, vsctlList } from '../helpers/ovs.js';
-import { createNetns, ipj, snapshot } from '../helpers/netns.js';
+import { createNetns, ipj, run, snapshot } from '../helpers/netns.js';
 import { pingWithin, waitOperUp } from '../kernel/traffic.js';
 
 const skipReason = missingOvs();
@@ -81,4 +81,29 @@ ovsTest('the CLI with --ovsdb: wire onto an existing OVS bridge, ls, del', async
   const none = await cli(['--host-netns', o.ns, '--ovsdb', 'unix:/nonexistent/db.sock', 'ovsbr9', g, '10.92.0.3/24']);
   t.is(none.code, 1);
   t.regex(none.stderr, /Need OVS installed on the system to create an ovs bridge; no Open vSwitch database at \/nonexistent\/db\.sock/);
+});
+
+ovsTest("a guest that went away leaves a stale port: del removes it, and a new wiring of the guest replaces it", async (t, o) => {
+  const pw = session(o);
+  t.teardown(() => pw.close());
+  const g = createNetns(t, 'g');
+  const first = await pw.wire({ host: 'ovsbr4', guest: g, addresses: '10.93.0.2/24' });
+  // The guest's namespace goes (a container stops): the veth goes with it, the OVSDB row stays.
+  run('ip', ['netns', 'delete', g]);
+  t.is(vsctl(o, 'list-ports', 'ovsbr4'), first.hostIfname!);
+  const gone = await pw.unwire(`netns:${g}`);
+  t.false(gone.removed);
+  t.truthy(gone.notes.find((n) => n === `removed stale OVS port ${first.hostIfname} from ovsbr4`), gone.notes.join('; '));
+  t.is(vsctl(o, 'list-ports', 'ovsbr4'), '');
+
+  // Again, but this time the guest comes back (a restart) and is wired anew under the same name.
+  run('ip', ['netns', 'add', g]);
+  await pw.wire({ host: 'ovsbr4', guest: g, addresses: '10.93.0.2/24' });
+  run('ip', ['netns', 'delete', g]);
+  run('ip', ['netns', 'add', g]);
+  const again = await pw.wire({ host: 'ovsbr4', guest: g, addresses: '10.93.0.2/24' });
+  t.truthy(again.steps.find((s) => /remove stale OVS port/.test(s)));
+  t.is(vsctl(o, 'list-ports', 'ovsbr4'), again.hostIfname!);
+  await pw.unwire(g);
+  vsctl(o, 'del-br', 'ovsbr4');
 });

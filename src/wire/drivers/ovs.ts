@@ -3,6 +3,8 @@
 // port's access tag and pipework's external_ids, in one transaction that also creates a missing
 // bridge. `del` removes the port again (pipework left stale ports behind, its issue #143).
 import { getLink } from '../../ops/link.js';
+import type { Guest } from '../../guest/resolve.js';
+import type { NetlinkSocket } from '../../netlink/session.js';
 import type { OvsdbClient } from '../../ovs/ovsdb.js';
 import { ConflictError } from '../../util/errors.js';
 import type { Driver, DriverContext, DriverPlan } from '../driver.js';
@@ -32,14 +34,22 @@ export const ovsDriver: Driver = {
       return planForExisting(ctx, existingGuest, ours, { kind: 'ovs', via: `OVS bridge ${hostIf} through ${lif}${tag === undefined ? '' : ` (tag ${tag})`}`, hostIfname: lif, notes });
     }
     if (existingHost) throw new ConflictError(`Link ${lif} exists`, `it belongs to another wiring: choose another host-side name with -l, or remove ${lif}`);
-    if (port) {
-      throw new ConflictError(`OVS port ${lif} already exists on ${port.bridge ? `bridge ${port.bridge}` : 'no bridge'} (a stale port of an earlier wiring?)`, `remove it with: pipework del, or ovs-vsctl del-port ${lif}`);
+    const stale = await stalePorts(db, host.sock, { name: guestName(guest), id: guest.container?.id }, ifname);
+    if (port && !stale.some((p) => p.name === lif)) {
+      throw new ConflictError(`OVS port ${lif} already exists on ${port.bridge ? `bridge ${port.bridge}` : 'no bridge'}`, `remove it with: pipework del, or ovs-vsctl del-port ${lif}`);
     }
     const bridge = await db.getBridge(hostIf);
     const datapathType = ctx.ovsDatapath ?? (await inheritedDatapath(db));
     const mtu = ctx.mtu ?? ctx.hostLink?.mtu;
     const pair = vethPairStep(ctx, lif, { what: '', mtu: () => mtu });
     const steps: Step[] = [
+      ...stale.map(
+        (p): Step => ({
+          what: `remove stale OVS port ${p.name} from ${p.bridge} (an earlier wiring of this guest; its device is gone)`,
+          where: 'host',
+          apply: async () => void (await db.deletePort(p.bridge, p.name)),
+        }),
+      ),
       pair.step,
       {
         what: `${bridge ? '' : `create OVS bridge ${hostIf}${datapathType ? ` (datapath ${datapathType})` : ''} and `}add ${lif} to it as a port${tag === undefined ? '' : ` with tag ${tag}`} (one OVSDB transaction)`,
@@ -62,14 +72,17 @@ export const ovsDriver: Driver = {
   },
 };
 
-/** pipework's external_ids on the port, so that OVS tooling can tell whose port it is. */
+/** The guest's name in pipework's external_ids. */
+const guestName = (g: Guest) => g.container?.name ?? g.netns.name ?? g.ref;
+
+/** pipework's external_ids on the port, so that OVS tooling (and we) can tell whose port it is. */
 function externalIds(ctx: DriverContext, bridge: string, tag: number | undefined): Record<string, string> {
   const g = ctx.guest;
   return {
     'pipework.interface': ctx.ifname,
     'pipework.bridge': bridge,
     'pipework.containerid': g.container?.id ?? '',
-    'pipework.containername': g.container?.name ?? g.netns.name ?? g.ref,
+    'pipework.containername': guestName(g),
     'pipework.nspid': g.pid === undefined ? '' : String(g.pid),
     'pipework.vlan': tag === undefined ? '' : String(tag),
   };
@@ -82,4 +95,22 @@ async function inheritedDatapath(db: OvsdbClient): Promise<string> {
     if (b?.datapathType) return b.datapathType;
   }
   return '';
+}
+
+/**
+ * Ports pipework made for a guest whose device no longer exists: the guest's namespace went away
+ * (a stopped or restarted container) and took the veth with it, but OVSDB keeps the row (pipework's
+ * issue #143). Matched by pipework.containername or pipework.containerid, and interface if given.
+ */
+export async function stalePorts(db: OvsdbClient, hostSock: NetlinkSocket, who: { name?: string; id?: string }, ifname?: string): Promise<{ bridge: string; name: string }[]> {
+  const out: { bridge: string; name: string }[] = [];
+  for (const bridge of await db.listBridges()) {
+    for (const port of await db.listPorts(bridge)) {
+      const ids = port.externalIds;
+      const same = (who.id && ids['pipework.containerid'] === who.id) || (who.name && ids['pipework.containername'] === who.name);
+      if (!same || (ifname && ids['pipework.interface'] !== ifname)) continue;
+      if (!getLink(hostSock, { name: port.name })) out.push({ bridge, name: port.name });
+    }
+  }
+  return out;
 }
