@@ -83,6 +83,15 @@ ovsTest('the CLI with --ovsdb: wire onto an existing OVS bridge, ls, del', async
   t.regex(none.stderr, /Need OVS installed on the system to create an ovs bridge; no Open vSwitch database at \/nonexistent\/db\.sock/);
 });
 
+/** A deleted namespace's veths are destroyed by the kernel's cleanup work, a moment later. */
+async function goneFromHost(o: Ovs, name: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (ipj(o.ns, 'link', 'show').some((l: { ifname: string }) => l.ifname === name)) {
+    if (Date.now() > deadline) throw new Error(`${name} still on the host 10 s after its peer's namespace was deleted`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 ovsTest("a guest that went away leaves a stale port: del removes it, and a new wiring of the guest replaces it", async (t, o) => {
   const pw = session(o);
   t.teardown(() => pw.close());
@@ -90,6 +99,7 @@ ovsTest("a guest that went away leaves a stale port: del removes it, and a new w
   const first = await pw.wire({ host: 'ovsbr4', guest: g, addresses: '10.93.0.2/24' });
   // The guest's namespace goes (a container stops): the veth goes with it, the OVSDB row stays.
   run('ip', ['netns', 'delete', g]);
+  await goneFromHost(o, first.hostIfname!);
   t.is(vsctl(o, 'list-ports', 'ovsbr4'), first.hostIfname!);
   const gone = await pw.unwire(`netns:${g}`);
   t.false(gone.removed);
@@ -98,8 +108,9 @@ ovsTest("a guest that went away leaves a stale port: del removes it, and a new w
 
   // Again, but this time the guest comes back (a restart) and is wired anew under the same name.
   run('ip', ['netns', 'add', g]);
-  await pw.wire({ host: 'ovsbr4', guest: g, addresses: '10.93.0.2/24' });
+  const second = await pw.wire({ host: 'ovsbr4', guest: g, addresses: '10.93.0.2/24' });
   run('ip', ['netns', 'delete', g]);
+  await goneFromHost(o, second.hostIfname!);
   run('ip', ['netns', 'add', g]);
   const again = await pw.wire({ host: 'ovsbr4', guest: g, addresses: '10.93.0.2/24' });
   t.truthy(again.steps.find((s) => /remove stale OVS port/.test(s)));
