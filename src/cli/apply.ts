@@ -7,12 +7,12 @@
 //   {"host": "br0", "guest": "netns:g1", "ifname": "eth1", "address": "10.0.0.5/24@10.0.0.1",
 //    "mac": "02:42:ac:11:00:05", "vlan": 7, "local": "vethg1", "mtu": 1500}
 // host, guest and address are required (for `del -f`, only guest; the same file serves both).
+import { openSession } from './session.js';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { WiringSpec } from '../wire/spec.js';
 import type { BulkProgress, BulkStage, WireManyItem } from '../wire/bulk.js';
 import { type SpecProblem, type UnwireTarget, validateSpecs, validateTargets } from '../wire/bulk-validate.js';
-import { Pipework } from '../wire/pipework.js';
 import type { Io } from './main.js';
 import type { GlobalOptions } from './parse.js';
 
@@ -217,7 +217,7 @@ export async function runApply(file: string, global: GlobalOptions, io: Io): Pro
     return EXIT_FAILED;
   }
   const bar = isTTY(io) && !global.json && specs.length > 0 ? new ProgressBar(io, global.dryRun ? 'planning' : 'wiring', specs.length) : undefined;
-  const pw = new Pipework({ hostNetns: global.hostNetns });
+  const pw = openSession(global);
   let result;
   try {
     result = await pw.wireMany(specs, { dryRun: global.dryRun, onProgress: bar ? (p) => bar.update(p) : undefined });
@@ -282,7 +282,7 @@ export async function runDeleteFile(file: string, global: GlobalOptions, io: Io)
     return EXIT_OK;
   }
   const bar = isTTY(io) && !global.json && targets.length > 0 ? new ProgressBar(io, 'removing', targets.length) : undefined;
-  const pw = new Pipework({ hostNetns: global.hostNetns });
+  const pw = openSession(global);
   let result;
   try {
     result = await pw.unwireMany(targets, { onProgress: bar ? (p) => bar.update(p) : undefined });

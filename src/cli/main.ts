@@ -1,11 +1,12 @@
 // The command-line front end: parse, call the library, print, exit. No kernel knowledge here.
+import { openSession } from './session.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { KernelError } from '../netlink/errors.js';
 import { ConflictError, InputError } from '../util/errors.js';
 import { formatIp } from '../util/ip.js';
 import type { Lease } from '../dhcp/index.js';
 import { parseDhcpForm } from '../wire/dhcp-form.js';
-import { Pipework, type WireResult } from '../wire/pipework.js';
+import type { Pipework, WireResult } from '../wire/pipework.js';
 import type { WiringSpec } from '../wire/spec.js';
 import type { WiredInterface } from '../wire/inventory.js';
 import { StepFailedError } from '../wire/plan.js';
@@ -106,7 +107,7 @@ async function run(command: Command, global: GlobalOptions, io: Io): Promise<num
 }
 
 async function withSession(global: GlobalOptions, body: (pw: Pipework) => Promise<number>): Promise<number> {
-  const pw = new Pipework({ hostNetns: global.hostNetns, ovsdb: global.ovsdb, ovsDatapath: global.ovsDatapath });
+  const pw = openSession(global);
   try {
     return await body(pw);
   } finally {

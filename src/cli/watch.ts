@@ -2,8 +2,8 @@
 // applied again to each container of the file every time it starts, following Docker's event
 // stream (see wire/watch.ts). One line per action on stderr, or with --json one JSON object per
 // event on stdout. SIGTERM or SIGINT closes the stream and exits 0.
+import { openSession } from './session.js';
 import { DockerUnavailableError } from '../guest/docker.js';
-import { Pipework } from '../wire/pipework.js';
 import type { WiringSpec } from '../wire/spec.js';
 import { watch, type WatchEvent, type WatchTrigger } from '../wire/watch.js';
 import { entryJson, readWirings, toWirings, WiringFileError } from './apply.js';
@@ -24,7 +24,7 @@ export async function runWatch(file: string, global: GlobalOptions, io: Io): Pro
     io.err(`pipework: ${e.message}\n`);
     return EXIT_FAILED;
   }
-  const pw = new Pipework({ hostNetns: global.hostNetns, ovsdb: global.ovsdb, ovsDatapath: global.ovsDatapath });
+  const pw = openSession(global);
   const controller = new AbortController();
   const stop = () => controller.abort();
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];

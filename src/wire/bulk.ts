@@ -22,7 +22,7 @@ import * as fs from 'node:fs';
 import { growFdTable, ParallelCloser } from '../../native/fds.js';
 import * as libc from '../../native/libc.js';
 import { announceOn } from '../announce/announce.js';
-import { carriesTraffic, untilCarriesTraffic } from '../announce/ready.js';
+import { allCarryTraffic, type LinkEnd, untilCarriesTraffic } from '../announce/ready.js';
 import type { Guest } from '../guest/resolve.js';
 import {
   AF_NETLINK, AF_PACKET, AF_UNSPEC, IFLA_ADDRESS, IFLA_EXT_MASK, IFLA_GROUP, IFLA_IFNAME, IFLA_LINK, NETLINK_ROUTE,
@@ -402,7 +402,7 @@ export async function wireMany(pw: Pipework, specs: readonly WiringSpec[], optio
       openSockets(wave, !options.dryRun, fail);
       findMissingIndexes(host, wave, fail);
       progress('sockets', wave.length, wave.length);
-      await configureAndAnnounce(wave, options, fail, progress, closer, enter);
+      await configureAndAnnounce(host, wave, options, fail, progress, closer, enter);
       progress('announce', wave.length, wave.length);
       enter('rollback');
       rollbackFailed(host, wave);
@@ -623,6 +623,7 @@ const ANNOUNCE_LAG = 8;
 
 /** Per guest: up, addresses, routes; each guest announced ANNOUNCE_LAG guests later. */
 async function configureAndAnnounce(
+  host: HostSide,
   wave: WireJob[],
   options: WireManyOptions,
   fail: Fail<WireJob>,
@@ -648,14 +649,14 @@ async function configureAndAnnounce(
     if (++done % 256 === 0) progress('guests', done, wave.length);
     if (ready.length - announced > ANNOUNCE_LAG) {
       enter('announce');
-      announceOne(ready[announced++], options, fail, closer, late);
+      announceOne(ready[announced++], options, fail, closer, { host, late });
     }
   }
   progress('guests', wave.length, wave.length);
   enter('announce');
-  while (announced < ready.length) announceOne(ready[announced++], options, fail, closer, late);
+  while (announced < ready.length) announceOne(ready[announced++], options, fail, closer, { host, late });
   for (const job of late) {
-    if (await untilCarriesTraffic(job.sock!, job.guestIndex)) announceOne(job, options, fail, closer);
+    if (await untilCarriesTraffic(pathOf(job, host))) announceOne(job, options, fail, closer);
     else job.notes.push(`${job.ifname} did not come up for traffic within 3 s: not announced`);
   }
   for (const job of wave) {
@@ -758,12 +759,20 @@ function replaceDefault(job: WireJob, gw: IpAddress): void {
   if (old) job.replaced.push(old);
 }
 
-function announceOne(job: WireJob, options: WireManyOptions, fail: Fail<WireJob>, closer: ParallelCloser, late?: WireJob[]): void {
+/** The two ends a guest's announcement crosses: its own link, and its bridge port on the host. */
+function pathOf(job: WireJob, host: HostSide): LinkEnd[] {
+  return [
+    { sock: job.sock!, index: job.guestIndex },
+    { sock: host.sock, index: job.hostIndex },
+  ];
+}
+
+function announceOne(job: WireJob, options: WireManyOptions, fail: Fail<WireJob>, closer: ParallelCloser, wait?: { host: HostSide; late: WireJob[] }): void {
   const addresses = job.req!.addresses.flatMap((a) => (a.cidr ? [a.cidr as IpAddress] : []));
-  if (late && addresses.length && !carriesTraffic(job.sock!, job.guestIndex)) {
+  if (wait && addresses.length && !allCarryTraffic(pathOf(job, wait.host))) {
     // The kernel has not attached the link's queue yet (its linkwatch work lags on a busy
     // machine): a frame sent now would be dropped. Announce it after the others.
-    late.push(job);
+    wait.late.push(job);
     return;
   }
   try {

@@ -1,7 +1,7 @@
 // The library's front door: a session bound to a host network namespace (the caller's, or one
 // given by name) that plans, applies and undoes wirings. The CLI is a thin client of this class.
 import { announce } from '../announce/announce.js';
-import { untilCarriesTraffic } from '../announce/ready.js';
+import { type LinkEnd, untilCarriesTraffic } from '../announce/ready.js';
 import { type Guest, resolveGuest } from '../guest/resolve.js';
 import { NetlinkSocket } from '../netlink/session.js';
 import { inNetns } from '../netns/enter.js';
@@ -155,7 +155,11 @@ export class Pipework {
       if (req.dhcp) steps.push((await import('./dhcp.js')).dhcpStep(guest, ifname, req.dhcp, dhcp));
       const announced = () =>
         dhcp.lease ? [{ family: 4 as const, bytes: parseIp(dhcp.lease.address)!.bytes }] : req.addresses.flatMap((a) => (a.cidr ? [a.cidr as IpAddress] : []));
-      if (!plan.alreadyWired && (announced().length || req.dhcp)) steps.push(announceStep(guest, gsock, ifname, announced, notes));
+      const hostEnd = () => {
+        const link = plan.hostIfname ? getLink(this.host.sock, { name: plan.hostIfname }) : undefined;
+        return link && { sock: this.host.sock, index: link.index };
+      };
+      if (!plan.alreadyWired && (announced().length || req.dhcp)) steps.push(announceStep(guest, gsock, ifname, announced, notes, hostEnd));
       if (!options.dryRun) await applySteps(steps, options);
       const r = result(guest, { ...req, host: hostIf, ifname }, plan, steps, notes, options.dryRun ?? false);
       if (dhcp.lease) {
@@ -304,7 +308,11 @@ export class Pipework {
   }
 }
 
-function announceStep(guest: Guest, gsock: NetlinkSocket, ifname: string, which: () => IpAddress[], notes: string[]): Step {
+/**
+ * The announcement, once the frame's whole path is up for traffic: the guest's link and, for a veth,
+ * its host end (a bridge port forwards only once that is operationally up).
+ */
+function announceStep(guest: Guest, gsock: NetlinkSocket, ifname: string, which: () => IpAddress[], notes: string[], hostEnd?: () => LinkEnd | undefined): Step {
   const list = which().map((a) => formatIp(a.bytes)).join(', ') || 'the leased address';
   return {
     what: `announce ${list} on ${ifname} (gratuitous ARP / unsolicited NA)`,
@@ -315,7 +323,10 @@ function announceStep(guest: Guest, gsock: NetlinkSocket, ifname: string, which:
       try {
         const link = getLink(gsock, { name: ifname });
         if (!link?.mac) return;
-        if (!(await untilCarriesTraffic(gsock, link.index))) {
+        const path: LinkEnd[] = [{ sock: gsock, index: link.index }];
+        const far = hostEnd?.();
+        if (far) path.push(far);
+        if (!(await untilCarriesTraffic(path))) {
           notes.push(`${ifname} did not come up for traffic within 3 s: ${list} not announced`);
           return;
         }
