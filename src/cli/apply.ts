@@ -205,17 +205,22 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 // ---------------------------------------------------------------------------------------------
 // The commands
 
-/** pipework apply -f FILE: wire every entry; 0 if all are wired (or already were), 1 if any failed. */
-export async function runApply(file: string, global: GlobalOptions, io: Io): Promise<number> {
-  let specs: WiringSpec[];
+/** Reads and checks the file; a bad file is reported (every problem, as text or JSON) and gives undefined. */
+function readOrReport<T>(read: () => T, global: GlobalOptions, io: Io): T | undefined {
   try {
-    specs = toWirings(readWirings(file), file);
+    return read();
   } catch (e) {
     if (!(e instanceof WiringFileError)) throw e;
     if (global.json) io.out(JSON.stringify({ error: e.message.split('\n')[0], problems: e.problems }, null, 2) + '\n');
     io.err(`pipework: ${e.message}\n`);
-    return EXIT_FAILED;
+    return undefined;
   }
+}
+
+/** pipework apply -f FILE: wire every entry; 0 if all are wired (or already were), 1 if any failed. */
+export async function runApply(file: string, global: GlobalOptions, io: Io): Promise<number> {
+  const specs = readOrReport(() => toWirings(readWirings(file), file), global, io);
+  if (!specs) return EXIT_FAILED;
   const bar = isTTY(io) && !global.json && specs.length > 0 ? new ProgressBar(io, global.dryRun ? 'planning' : 'wiring', specs.length) : undefined;
   const pw = openSession(global);
   let result;
@@ -268,15 +273,8 @@ export async function runApply(file: string, global: GlobalOptions, io: Io): Pro
 
 /** pipework del -f FILE: remove every entry's guest interface; removing what is gone succeeds. */
 export async function runDeleteFile(file: string, global: GlobalOptions, io: Io): Promise<number> {
-  let targets: UnwireTarget[];
-  try {
-    targets = toTargets(readWirings(file), file);
-  } catch (e) {
-    if (!(e instanceof WiringFileError)) throw e;
-    if (global.json) io.out(JSON.stringify({ error: e.message.split('\n')[0], problems: e.problems }, null, 2) + '\n');
-    io.err(`pipework: ${e.message}\n`);
-    return EXIT_FAILED;
-  }
+  const targets = readOrReport(() => toTargets(readWirings(file), file), global, io);
+  if (!targets) return EXIT_FAILED;
   if (global.dryRun) {
     for (const t of targets) io.out(`would remove ${t.ifname ?? 'eth1'} from ${t.guest} (and its host end)\n`);
     return EXIT_OK;
