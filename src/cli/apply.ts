@@ -7,7 +7,7 @@
 //   {"host": "br0", "guest": "netns:g1", "ifname": "eth1", "address": "10.0.0.5/24@10.0.0.1",
 //    "mac": "02:42:ac:11:00:05", "vlan": 7, "local": "vethg1", "mtu": 1500}
 // host, guest and address are required (for `del -f`, only guest; the same file serves both).
-import { openSession } from './session.js';
+import { withSession } from './session.js';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { WiringSpec } from '../wire/spec.js';
@@ -170,6 +170,11 @@ class ProgressBar {
     private readonly total: number,
   ) {}
 
+  /** The progress callback for the library. */
+  listener(): (p: BulkProgress) => void {
+    return (p) => this.update(p);
+  }
+
   update(p: BulkProgress): void {
     const now = performance.now();
     if (p.stage !== 'done' && now - this.last < 50) return;
@@ -222,14 +227,7 @@ export async function runApply(file: string, global: GlobalOptions, io: Io): Pro
   const specs = readOrReport(() => toWirings(readWirings(file), file), global, io);
   if (!specs) return EXIT_FAILED;
   const bar = isTTY(io) && !global.json && specs.length > 0 ? new ProgressBar(io, global.dryRun ? 'planning' : 'wiring', specs.length) : undefined;
-  const pw = openSession(global);
-  let result;
-  try {
-    result = await pw.wireMany(specs, { dryRun: global.dryRun, onProgress: bar ? (p) => bar.update(p) : undefined });
-  } finally {
-    bar?.clear();
-    pw.close();
-  }
+  const result = await withSession(global, (pw) => pw.wireMany(specs, { dryRun: global.dryRun, onProgress: bar?.listener() })).finally(() => bar?.clear());
   if (global.json) {
     io.out(
       JSON.stringify(
@@ -280,14 +278,7 @@ export async function runDeleteFile(file: string, global: GlobalOptions, io: Io)
     return EXIT_OK;
   }
   const bar = isTTY(io) && !global.json && targets.length > 0 ? new ProgressBar(io, 'removing', targets.length) : undefined;
-  const pw = openSession(global);
-  let result;
-  try {
-    result = await pw.unwireMany(targets, { onProgress: bar ? (p) => bar.update(p) : undefined });
-  } finally {
-    bar?.clear();
-    pw.close();
-  }
+  const result = await withSession(global, (pw) => pw.unwireMany(targets, { onProgress: bar?.listener() })).finally(() => bar?.clear());
   if (global.json) {
     io.out(
       JSON.stringify(

@@ -1,12 +1,11 @@
 // The command-line front end: parse, call the library, print, exit. No kernel knowledge here.
-import { openSession } from './session.js';
+import { withSession } from './session.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { KernelError } from '../netlink/errors.js';
 import { ConflictError, InputError } from '../util/errors.js';
-import { formatIp } from '../util/ip.js';
 import type { Lease } from '../dhcp/index.js';
 import { parseDhcpForm } from '../wire/dhcp-form.js';
-import type { Pipework, WireResult } from '../wire/pipework.js';
+import type { WireResult } from '../wire/pipework.js';
 import type { WiringSpec } from '../wire/spec.js';
 import type { WiredInterface } from '../wire/inventory.js';
 import { StepFailedError } from '../wire/plan.js';
@@ -103,15 +102,6 @@ async function run(command: Command, global: GlobalOptions, io: Io): Promise<num
     case 'wait':
       await waitForInterface(command.ifname, command.timeout);
       return EXIT_OK;
-  }
-}
-
-async function withSession(global: GlobalOptions, body: (pw: Pipework) => Promise<number>): Promise<number> {
-  const pw = openSession(global);
-  try {
-    return await body(pw);
-  } finally {
-    pw.close();
   }
 }
 
@@ -224,4 +214,3 @@ function version(): string {
   return `pipework-netlink ${pkg.version}`;
 }
 
-export { formatIp };

@@ -11,7 +11,7 @@ import { isBridge } from '../ops/links/bridge.js';
 import type { OvsdbClient } from '../ovs/ovsdb.js';
 import { DEFAULT_OVSDB_SOCKET, parseOvsdbRemote } from '../ovs/remote.js';
 import { existsSync } from 'node:fs';
-import { ConflictError, InputError, NotFoundError } from '../util/errors.js';
+import { InputError, NotFoundError } from '../util/errors.js';
 import { formatCidr, formatIp, type IpAddress, parseIp, parseMac } from '../util/ip.js';
 import type { DhcpKeeper, Lease } from '../dhcp/index.js';
 import { DHCP_RUN_BASE } from '../dhcp/rundir.js';
@@ -25,7 +25,7 @@ import { stalePorts } from './drivers/ovs.js';
 import { candidateGuests, inventoryOf, type WiredInterface } from './inventory.js';
 import { applySteps, type Step, type StepHooks } from './plan.js';
 import type { BulkOptions, UnwireManyResult, UnwireTarget, WireManyOptions, WireManyResult } from './bulk.js';
-import { checkIfname, checkMtu, DEFAULT_IFNAME, formatAddresses, parseAddresses, resolveMac, type NormalizedSpec, type WiringSpec } from './spec.js';
+import { checkIfname, checkMtu, DEFAULT_IFNAME, parseAddresses, resolveMac, type NormalizedSpec, type WiringSpec } from './spec.js';
 
 export interface PipeworkOptions {
   /** the host side: a named netns or a handle; default the caller's own namespace */
@@ -382,4 +382,3 @@ function result(guest: Guest, req: NormalizedSpec & { ifname: string }, plan: Dr
   };
 }
 
-export { ConflictError, formatAddresses };

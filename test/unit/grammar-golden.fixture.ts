@@ -6,15 +6,9 @@
 // These are data from the real tool, not code: the encoders are written from the kernel headers and checked
 // against them.
 
-export interface GoldenMessage {
-  cmd: string;
-  type: number;
-  flags: number;
-  bytes: string;
-}
+import type { GoldenMessage } from './golden-capture.fixture.js';
 
-export const CAPTURE_PSCHED = '000003e8 00000040 000f4240 3b9aca00';
-export const CAPTURE_IFINDEX = 3;
+export { CAPTURE_IFINDEX, CAPTURE_PSCHED, type GoldenMessage } from './golden-capture.fixture.js';
 
 export const IP_GOLDEN: GoldenMessage[] = [
   { cmd: "route add 10.2.0.0/16 via 10.0.0.2 dev v0 metric 5", type: 24, flags: 0x605, bytes: 'AhAAAP4DAAEAAAAACAABAAoCAAAIAAUACgAAAggABgAFAAAACAAEAAMAAAA=' },
