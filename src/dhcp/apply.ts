@@ -3,6 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isKernelError } from '../netlink/errors.js';
+import { writeFileInRoot, writeHostFile } from '../netns/rootfs.js';
 import type { NetlinkSocket } from '../netlink/session.js';
 import { addAddressRequest, deleteAddressRequest } from '../ops/address.js';
 import { setLinkRequest } from '../ops/link.js';
@@ -114,57 +115,69 @@ export function undoSteps(ctx: ApplyContext, steps: readonly LeaseStep[]): strin
 // ---- resolv.conf ----
 
 /** Where DNS servers from a lease go: a file path, or the container's own /etc/resolv.conf. */
-export type ResolvConfTarget = string | { containerPid: number };
+export type ResolvConfTarget = string | { containerPid: number; label?: string };
 
-function sameFile(a: string, b: string): boolean {
+/** The refusal of the host's own /etc/resolv.conf, whatever name reaches it (a bind mount too). */
+function notHostResolvConf(st: fs.Stats): string | undefined {
   try {
-    const x = fs.statSync(a);
-    const y = fs.statSync(b);
-    return x.dev === y.dev && x.ino === y.ino;
+    const host = fs.statSync('/etc/resolv.conf');
+    if (host.dev === st.dev && host.ino === st.ino) return "it is the host's /etc/resolv.conf, which pipework never rewrites";
   } catch {
-    return false;
+    // no host resolv.conf: nothing to protect
   }
+  return undefined;
 }
 
-/** The file a target names, refusing anything that is the host's own /etc/resolv.conf. */
-export function resolvConfPath(target: ResolvConfTarget): string {
-  let file: string;
+function containerPid(target: { containerPid: number }): number {
+  const pid = target.containerPid;
+  if (!Number.isInteger(pid) || pid <= 0) throw new InputError(`"${pid}" is not a process ID`);
+  // A process in our own mount namespace sees our files: its /etc/resolv.conf is the host's.
+  const mine = fs.statSync('/proc/self/ns/mnt').ino;
+  let theirs: number;
+  try {
+    theirs = fs.statSync(`/proc/${pid}/ns/mnt`).ino;
+  } catch {
+    throw new InputError(`cannot write the container's resolv.conf: process ${pid} does not exist`);
+  }
+  if (theirs === mine) {
+    throw new InputError(
+      `process ${pid} shares the host's filesystem, so its /etc/resolv.conf is the host's`,
+      'name a file with --resolv-conf PATH instead',
+    );
+  }
+  return pid;
+}
+
+/**
+ * Writes text to the target, or (text undefined) only checks that it would be accepted. A
+ * container's file is resolved inside its root only (see netns/rootfs.ts); a host path is the
+ * user's choice, but must be a regular file. Returns the file as named in messages.
+ */
+function writeTarget(target: ResolvConfTarget, text: string | undefined): string {
   if (typeof target === 'string') {
-    file = path.resolve(target);
-  } else {
-    const pid = target.containerPid;
-    if (!Number.isInteger(pid) || pid <= 0) throw new InputError(`"${pid}" is not a process ID`);
-    // A process in our own mount namespace sees our files: its /etc/resolv.conf is the host's.
-    const mine = fs.statSync('/proc/self/ns/mnt').ino;
-    let theirs: number;
-    try {
-      theirs = fs.statSync(`/proc/${pid}/ns/mnt`).ino;
-    } catch {
-      throw new InputError(`cannot write the container's resolv.conf: process ${pid} does not exist`);
-    }
-    if (theirs === mine) {
-      throw new InputError(
-        `process ${pid} shares the host's filesystem, so its /etc/resolv.conf is the host's`,
-        'name a file with --resolv-conf PATH instead',
-      );
-    }
-    file = `/proc/${pid}/root/etc/resolv.conf`;
+    const file = path.resolve(target);
+    writeHostFile(file, text, { refuse: notHostResolvConf });
+    return file;
   }
-  if (sameFile(file, '/etc/resolv.conf')) {
-    throw new InputError(`${file} is the host's /etc/resolv.conf, which pipework never rewrites`, 'name another file with --resolv-conf PATH');
-  }
-  return file;
+  const pid = containerPid(target);
+  return writeFileInRoot(pid, '/etc/resolv.conf', text, target.label ?? `the container of process ${pid}`, { refuse: notHostResolvConf });
+}
+
+/**
+ * Checks a target before any packet goes out: refuses the host's /etc/resolv.conf, a FIFO, device
+ * or socket, a path that leaves the container's root. Returns the file as named in messages.
+ */
+export function resolvConfPath(target: ResolvConfTarget): string {
+  return writeTarget(target, undefined);
 }
 
 /**
  * Writes the lease's DNS servers to the target. The file is rewritten in place (not replaced by a
  * rename): a container's resolv.conf is usually a bind mount, which a rename cannot replace.
- * Returns the path written, or undefined when the lease has no DNS servers.
+ * Returns the file written (as named in messages), or undefined when the lease has no DNS servers.
  */
 export function writeResolvConf(target: ResolvConfTarget, lease: Lease): string | undefined {
-  const file = resolvConfPath(target);
   const text = resolvConfText(lease);
   if (text === undefined) return undefined;
-  fs.writeFileSync(file, text, { mode: 0o644 });
-  return file;
+  return writeTarget(target, text);
 }

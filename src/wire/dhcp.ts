@@ -59,7 +59,7 @@ function resolvTarget(value: string | undefined, guest: Guest): DhcpKeeperOption
   if (value === undefined) return undefined;
   if (value !== 'container') return value;
   if (!guest.pid) throw new InputError(`--resolv-conf container needs a container or a PID guest; ${guest.netns.label} has no process to reach`, 'give a file path instead');
-  return { containerPid: guest.pid };
+  return { containerPid: guest.pid, label: guest.netns.label };
 }
 
 /** For `del`: stop a keeper (it releases), or release a one-shot lease recorded for the interface. */
