@@ -11,6 +11,7 @@
 // guest. Every wait is bounded.
 import { EventEmitter } from 'node:events';
 import { randomInt } from 'node:crypto';
+import * as path from 'node:path';
 import type { Netns } from '../netns/netns.js';
 import { inNetns } from '../netns/enter.js';
 import { IFF_RUNNING, IFF_UP } from '../netlink/constants.js';
@@ -23,7 +24,12 @@ import { applySteps, type ApplyContext, type ResolvConfTarget, resolvConfPath, u
 import { diffPlans, type Lease, leaseFromAck, leasePlan, type LeaseStep, leaseTimes } from './lease.js';
 import { BOOTREQUEST, chaddrOf, type DhcpMessage, messageTypeName, MessageType, newMessage, Option } from './message.js';
 import { DhcpPacketSocket, DhcpUdpSocket, type ReceivedReply } from './packet.js';
-import { keeperAlive, processStartTime, readKeeper, readLeaseFile, registerLocalKeeper, removeEmptyDirs, removeKeeperFiles, removeLeaseFile, writeKeeperFiles, writeLeaseFile } from './rundir.js';
+import { forget, ownerOf, pruneLeaseRecords } from './record.js';
+import { checkFolder } from './safedir.js';
+import {
+  keeperAlive, type LeaseOwner, processStartTime, readKeeper, readLeaseRecord, registerLocalKeeper, removeEmptyDirs, removeKeeperFiles, removeLeaseFile,
+  sameOwner, writeKeeperFiles, writeLeaseFile,
+} from './rundir.js';
 
 export interface DhcpClientOptions {
   /** the guest's network namespace */
@@ -157,6 +163,8 @@ class ClientCore {
   ifindex = 0;
   mac: Uint8Array = new Uint8Array(6);
   private macText = '';
+  /** who a lease record written here is for (see record.ts) */
+  owner: LeaseOwner | undefined;
   private linkMtu = 1500;
   private nl: NetlinkSocket | undefined;
   private pkt: DhcpPacketSocket | undefined;
@@ -180,6 +188,7 @@ class ClientCore {
     this.base = opts.retransmitMs ?? retransmitBase(this.timeoutMs);
     this.log = opts.log ?? (() => {});
     if (opts.resolvConf !== undefined) resolvConfPath(opts.resolvConf); // refuse a bad target before any packet goes out
+    if (opts.runDir !== undefined) checkFolder(opts.runDir); // and a run folder reached through a planted link
     if (opts.hostname !== undefined && (opts.hostname.length === 0 || opts.hostname.length > 255)) throw new InputError(`hostname "${opts.hostname}" must be 1 to 255 characters`);
   }
 
@@ -197,6 +206,7 @@ class ClientCore {
     this.macText = link.mac;
     this.mac = parseMac(link.mac);
     this.linkMtu = link.mtu ?? 1500;
+    this.owner = ownerOf(this.nl, this.ns, link);
     if (!(link.flags & IFF_UP)) {
       this.nl.request(setLinkRequest(link.index, { up: true }, `bringing ${this.ifname} up ${this.where}`));
       this.broughtUp = true;
@@ -463,7 +473,7 @@ class ClientCore {
       const written = writeResolvConf(this.opts.resolvConf, lease);
       this.log(written ? `DNS servers ${lease.dnsServers.join(', ')} written to ${written}` : 'the lease names no DNS server; resolv.conf left alone');
     }
-    if (this.opts.runDir) writeLeaseFile(this.opts.runDir, lease);
+    if (this.opts.runDir) writeLeaseFile(this.opts.runDir, lease, this.owner);
   }
 
   /** Is the interface still there (a deleted veth or a torn-down guest takes it away)? */
@@ -546,8 +556,8 @@ class ClientCore {
       return this.opts.requestedAddress;
     }
     if (this.opts.runDir) {
-      const last = readLeaseFile(this.opts.runDir);
-      if (last && last.mac === this.macText) return last.address;
+      const last = readLeaseRecord(this.opts.runDir);
+      if (last && sameOwner(last.owner, this.owner)) return last.lease.address;
     }
     return undefined;
   }
@@ -561,6 +571,7 @@ class ClientCore {
  */
 export async function obtainLease(opts: DhcpClientOptions): Promise<Lease> {
   const core = new ClientCore(opts);
+  if (opts.runDir) pruneLeaseRecords(baseOf(opts.runDir));
   try {
     core.prepare();
     const deadline = Date.now() + core.timeout;
@@ -586,11 +597,19 @@ export async function obtainLease(opts: DhcpClientOptions): Promise<Lease> {
  * Stop a keeper first (stopDhcpClient): a keeper releases its own lease.
  */
 export async function releaseRecordedLease(opts: Pick<DhcpClientOptions, 'netns' | 'ifname' | 'runDir' | 'guestLabel' | 'log'> & { runDir: string }): Promise<Lease | undefined> {
-  const recorded = readLeaseFile(opts.runDir);
+  pruneLeaseRecords(baseOf(opts.runDir));
+  const record = readLeaseRecord(opts.runDir);
+  const recorded = record?.lease;
   if (!recorded || recorded.ifname !== opts.ifname) return undefined;
   const core = new ClientCore({ ...opts, timeoutMs: 1000 });
   try {
     core.prepare();
+    if (!sameOwner(record.owner, core.owner)) {
+      // a record of an earlier namespace or interface under the same name: nothing of ours here
+      opts.log?.(`the DHCP lease record for ${opts.ifname} was for an earlier interface or namespace; removed, nothing released`);
+      forget(opts.runDir);
+      return undefined;
+    }
     if (!core.hasAddress(recorded.address, recorded.prefix)) {
       removeLeaseFile(opts.runDir);
       return undefined;
@@ -603,6 +622,11 @@ export async function releaseRecordedLease(opts: Pick<DhcpClientOptions, 'netns'
     await core.close();
     removeEmptyDirs(opts.runDir);
   }
+}
+
+/** The base folder of a run folder (<base>/<guest-key>/<ifname>). */
+function baseOf(runDir: string): string {
+  return path.dirname(path.dirname(runDir));
 }
 
 export type KeeperState = 'idle' | 'init' | 'bound' | 'renewing' | 'rebinding' | 'stopping' | 'stopped';
@@ -684,6 +708,7 @@ export class DhcpKeeper extends EventEmitter {
     this._state = 'init';
     const core = this.core;
     if (this.opts.runDir) {
+      pruneLeaseRecords(baseOf(this.opts.runDir));
       const other = readKeeper(this.opts.runDir);
       if (other && other.pid !== process.pid && keeperAlive(other)) {
         this.setStopped();

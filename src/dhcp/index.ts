@@ -10,6 +10,8 @@
 //   pipework del:
 //       await stopDhcpClient(runDir);                       // a keeper releases and exits
 //       await releaseRecordedLease({ netns, ifname, runDir }); // a one-shot lease is released
+//   does this interface hold a lease of ours (same namespace, ifindex, MAC; address present)?
+//       heldLease({ netns, ifname, runDir }) -> { lease, keeper? } | undefined
 //   run directory: dhcpRunDir(guestKey('docker', id), ifname) = /run/pipework/dhcp/docker-<id>/<ifname>
 //   words after "dhcp:": interpretClientWords(words, 'udhcpc') -> { keep, options }
 export {
@@ -19,6 +21,7 @@ export {
 export { resolvConfPath, writeResolvConf, type ResolvConfTarget } from './apply.js';
 export { diffPlans, leasePlan, leaseTimes, resolvConfText, type Lease, type LeaseRoute, type LeaseStep } from './lease.js';
 export { interpretClientWords, type ClientWords } from './options.js';
+export { forget, heldLease, pruneLeaseRecords, type HeldLease } from './record.js';
 export {
   DHCP_RUN_BASE, dhcpRunDir, guestKey, readKeeper, readLeaseFile, stopDhcpClient, type KeeperRecord, type StopResult,
 } from './rundir.js';

@@ -1,7 +1,11 @@
 // The state a DHCP client leaves on the host, one directory per guest and interface:
 //
-//   /run/pipework/dhcp/<guest-key>/<ifname>/
-//     lease.json   the lease in force (written when bound, on every renewal; removed on release)
+//   /run/pipework/dhcp/<guest-key>/<ifname>/          (folders 0700, files 0600; see safedir.ts)
+//     lease.json   the lease in force (written when bound, on every renewal; removed on release),
+//                  with its owner: the namespace (cookie, inode), ifindex and MAC it was applied to.
+//                  A record whose owner is not the interface at hand is stale and never acted on
+//                  (no RELEASE, no address removal): a restarted container or a re-made netns of
+//                  the same name gets the same folder, but not the same owner. See record.ts.
 //     pid          the PID of the process keeping the lease (keep mode only), one number and "\n"
 //     keeper.json  {pid, procStart, ...}: procStart (field 22 of /proc/PID/stat) tells a live keeper
 //                  from a recycled PID
@@ -14,45 +18,75 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../util/errors.js';
 import { isLease, type Lease } from './lease.js';
+import { listFolder, readRecord, recordExists, removeEmptyFolder, removeRecord, writeRecord } from './safedir.js';
 
 export const DHCP_RUN_BASE = '/run/pipework/dhcp';
 
-const SAFE = /^[A-Za-z0-9_.@:+-]+$/;
+const SAFE = /^[A-Za-z0-9_.@:+-]{1,200}$/;
 
-/** A directory-name-safe key for a guest: unsafe characters become "_". */
+/** A directory-name-safe key for a guest: unsafe characters become "_", bounded in length. */
 export function guestKey(kind: string, id: string | number): string {
-  const key = `${kind}-${id}`.replace(/[^A-Za-z0-9_.@:+-]/g, '_');
+  const key = `${kind}-${id}`.replace(/[^A-Za-z0-9_.@:+-]/g, '_').slice(0, 200);
   return key === '.' || key === '..' ? `_${key}` : key;
 }
 
+/** The run folder of a guest's interface; labels that could name another folder are refused. */
 export function dhcpRunDir(guestKeyText: string, ifname: string, base = DHCP_RUN_BASE): string {
   if (!SAFE.test(guestKeyText) || guestKeyText === '.' || guestKeyText === '..') throw new InputError(`"${guestKeyText}" is not a usable guest key for a run directory`);
   if (!SAFE.test(ifname) || ifname === '.' || ifname === '..') throw new InputError(`"${ifname}" is not a usable interface name for a run directory`);
   return path.join(base, guestKeyText, ifname);
 }
 
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text, { mode: 0o644 });
-  fs.renameSync(tmp, file);
+/** Who a lease was applied to: it is acted on only for that very interface in that very namespace. */
+export interface LeaseOwner {
+  /** SO_NETNS_COOKIE of the namespace (never reused while the machine runs; Linux 5.14+) */
+  netnsCookie?: string;
+  /** inode of the namespace (reused once it is gone: only with the rest) */
+  netnsInode: number;
+  ifindex: number;
+  mac: string;
 }
 
-export function writeLeaseFile(dir: string, lease: Lease): void {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
-  writeAtomic(path.join(dir, 'lease.json'), JSON.stringify(lease, null, 2) + '\n');
+export interface LeaseRecord {
+  lease: Lease;
+  owner?: LeaseOwner;
 }
 
-export function readLeaseFile(dir: string): Lease | undefined {
+function isOwner(x: unknown): x is LeaseOwner {
+  const o = x as Partial<LeaseOwner> | undefined;
+  return !!o && typeof o.netnsInode === 'number' && typeof o.ifindex === 'number' && typeof o.mac === 'string' && (o.netnsCookie === undefined || typeof o.netnsCookie === 'string');
+}
+
+/** Same namespace (by cookie when both have one, else by inode), same ifindex, same MAC. */
+export function sameOwner(a: LeaseOwner | undefined, b: LeaseOwner | undefined): boolean {
+  if (!a || !b) return false;
+  const ns = a.netnsCookie !== undefined && b.netnsCookie !== undefined ? a.netnsCookie === b.netnsCookie : a.netnsInode === b.netnsInode;
+  return ns && a.ifindex === b.ifindex && a.mac.toLowerCase() === b.mac.toLowerCase();
+}
+
+export function writeLeaseFile(dir: string, lease: Lease, owner?: LeaseOwner): void {
+  writeRecord(dir, 'lease.json', JSON.stringify({ ...lease, owner }, null, 2) + '\n');
+}
+
+export function readLeaseRecord(dir: string): LeaseRecord | undefined {
   try {
-    const x: unknown = JSON.parse(fs.readFileSync(path.join(dir, 'lease.json'), 'utf8'));
-    return isLease(x) ? x : undefined;
+    const text = readRecord(dir, 'lease.json');
+    if (text === undefined) return undefined;
+    const x = JSON.parse(text) as Record<string, unknown>;
+    const { owner, ...lease } = x;
+    return isLease(lease) ? { lease, owner: isOwner(owner) ? owner : undefined } : undefined;
   } catch {
     return undefined;
   }
 }
 
+/** The lease recorded in dir, whoever it was for (for messages; act on it only through its owner). */
+export function readLeaseFile(dir: string): Lease | undefined {
+  return readLeaseRecord(dir)?.lease;
+}
+
 export function removeLeaseFile(dir: string): void {
-  fs.rmSync(path.join(dir, 'lease.json'), { force: true });
+  removeRecord(dir, 'lease.json');
 }
 
 /** Field 22 of /proc/PID/stat (start time in clock ticks since boot); undefined if no such process. */
@@ -78,32 +112,26 @@ export interface KeeperRecord {
 
 /** Records this process as the keeper of the lease in dir. */
 export function writeKeeperFiles(dir: string, info: { ifname: string; guest?: string }): void {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
   const rec: KeeperRecord = { pid: process.pid, procStart: processStartTime(process.pid), ifname: info.ifname, guest: info.guest, startedAt: Date.now() };
-  writeAtomic(path.join(dir, 'keeper.json'), JSON.stringify(rec, null, 2) + '\n');
-  writeAtomic(path.join(dir, 'pid'), `${process.pid}\n`);
+  writeRecord(dir, 'keeper.json', JSON.stringify(rec, null, 2) + '\n');
+  writeRecord(dir, 'pid', `${process.pid}\n`);
 }
 
 /** Removes the keeper files, but only if they are this process's (a successor may own them). */
 export function removeKeeperFiles(dir: string): void {
   const rec = readKeeper(dir);
   if (rec && rec.pid !== process.pid) return;
-  fs.rmSync(path.join(dir, 'pid'), { force: true });
-  fs.rmSync(path.join(dir, 'keeper.json'), { force: true });
+  removeRecord(dir, 'pid');
+  removeRecord(dir, 'keeper.json');
 }
 
 export function readKeeper(dir: string): KeeperRecord | undefined {
-  let pid: number;
-  try {
-    const text = fs.readFileSync(path.join(dir, 'pid'), 'utf8').trim();
-    if (!/^\d+$/.test(text)) return undefined;
-    pid = Number(text);
-  } catch {
-    return undefined;
-  }
+  const text = readRecord(dir, 'pid')?.trim();
+  if (text === undefined || !/^\d{1,10}$/.test(text)) return undefined;
+  const pid = Number(text);
   let rec: Partial<KeeperRecord> = {};
   try {
-    rec = JSON.parse(fs.readFileSync(path.join(dir, 'keeper.json'), 'utf8')) as Partial<KeeperRecord>;
+    rec = JSON.parse(readRecord(dir, 'keeper.json') ?? '{}') as Partial<KeeperRecord>;
   } catch {
     // a bare pid file is still a record
   }
@@ -169,7 +197,7 @@ export async function stopDhcpClient(runDir: string, opts: { timeoutMs?: number 
       const until = Date.now() + timeoutMs;
       result.stopped = false;
       while (Date.now() < until) {
-        if (!keeperAlive(rec) || !fs.existsSync(path.join(runDir, 'pid'))) {
+        if (!keeperAlive(rec) || !recordExists(runDir, 'pid')) {
           result.stopped = true;
           break;
         }
@@ -179,8 +207,8 @@ export async function stopDhcpClient(runDir: string, opts: { timeoutMs?: number 
   }
   if (result.stopped) {
     // the keeper files belong to nobody now; a lease file too if its keeper just gave it back
-    fs.rmSync(path.join(runDir, 'pid'), { force: true });
-    fs.rmSync(path.join(runDir, 'keeper.json'), { force: true });
+    removeRecord(runDir, 'pid');
+    removeRecord(runDir, 'keeper.json');
     if (local || result.signalled) removeLeaseFile(runDir);
     removeEmptyDirs(runDir);
   }
@@ -189,11 +217,17 @@ export async function stopDhcpClient(runDir: string, opts: { timeoutMs?: number 
 
 /** Removes dir and its parent (the guest directory) if they are empty. */
 export function removeEmptyDirs(dir: string): void {
-  for (const d of [dir, path.dirname(dir)]) {
-    try {
-      fs.rmdirSync(d);
-    } catch {
-      return;
+  if (removeEmptyFolder(dir)) removeEmptyFolder(path.dirname(dir));
+}
+
+/** Every run folder under base: [guest key, interface name, path]. */
+export function runDirs(base = DHCP_RUN_BASE): { key: string; ifname: string; dir: string }[] {
+  const out: { key: string; ifname: string; dir: string }[] = [];
+  for (const key of listFolder(base)) {
+    if (!SAFE.test(key)) continue;
+    for (const ifname of listFolder(path.join(base, key))) {
+      if (SAFE.test(ifname)) out.push({ key, ifname, dir: path.join(base, key, ifname) });
     }
   }
+  return out;
 }

@@ -4,7 +4,7 @@
 // file of the host is touched.
 import * as fs from 'node:fs';
 import {
-  DhcpKeeper, dhcpRunDir, guestKey, interpretClientWords, type Lease, obtainLease, releaseRecordedLease, stopDhcpClient,
+  DhcpKeeper, dhcpRunDir, guestKey, heldLease, interpretClientWords, type Lease, obtainLease, pruneLeaseRecords, releaseRecordedLease, stopDhcpClient,
   type DhcpKeeperOptions,
 } from '../dhcp/index.js';
 import type { Guest } from '../guest/resolve.js';
@@ -71,4 +71,13 @@ export async function releaseDhcp(guest: Guest, ifname: string): Promise<string 
   const released = await releaseRecordedLease({ netns: guest.netns, ifname, runDir });
   const lease = released ?? (stopped.signalled ? stopped.lease : undefined);
   return lease ? `released the DHCP lease of ${lease.address}/${lease.prefix}` : undefined;
+}
+
+/**
+ * For `del` of an interface that is not in the guest (a restarted container, a re-made netns): any
+ * lease record under its name was for an earlier namespace; it is removed, nothing is sent.
+ */
+export function dropStaleDhcpRecords(guest: Guest, ifname: string): void {
+  pruneLeaseRecords();
+  heldLease({ netns: guest.netns, ifname, runDir: runDirFor(guest, ifname) });
 }

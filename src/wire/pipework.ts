@@ -189,6 +189,7 @@ export class Pipework {
       // A guest that is gone took its namespace, and every interface in it, along.
       if (e instanceof NotFoundError) {
         const notes = [`${e.problem}: nothing to remove`, ...(await this.removeStaleOvsPorts(guestRef, ifname))];
+        if (existsSync(DHCP_RUN_BASE)) (await import('../dhcp/record.js')).pruneLeaseRecords();
         return { guest: guestRef, ifname, removed: false, notes };
       }
       throw e;
@@ -196,7 +197,10 @@ export class Pipework {
     const gsock = inNetns(guest.netns, () => NetlinkSocket.open());
     try {
       const link = getLink(gsock, { name: ifname }, ` in ${guest.netns.label}`);
-      if (!link) return { guest: guest.netns.label, ifname, removed: false, notes: [`${ifname} is not in ${guest.netns.label}: nothing to remove`] };
+      if (!link) {
+        if (existsSync(DHCP_RUN_BASE)) (await import('./dhcp.js')).dropStaleDhcpRecords(guest, ifname);
+        return { guest: guest.netns.label, ifname, removed: false, notes: [`${ifname} is not in ${guest.netns.label}: nothing to remove`] };
+      }
       const notes: string[] = [];
       const released = existsSync(DHCP_RUN_BASE) ? await (await import('./dhcp.js')).releaseDhcp(guest, ifname) : undefined;
       if (released) notes.push(released);
