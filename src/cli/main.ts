@@ -12,6 +12,7 @@ import { StepFailedError } from '../wire/plan.js';
 import { waitForInterface, WaitTimeoutError } from '../wire/wait.js';
 import { type Command, type GlobalOptions, parseArgs, USAGE, UsageError } from './parse.js';
 import { runApply, runDeleteFile } from './apply.js';
+import { terminalSafe } from '../util/escape.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -22,9 +23,11 @@ export interface Io {
   err(text: string): void;
 }
 
+// Names a guest or a DHCP server chose appear in what is printed: no control character of theirs
+// reaches the terminal raw (util/escape.ts).
 const stdio: Io = {
-  out: (t) => process.stdout.write(t),
-  err: (t) => process.stderr.write(t),
+  out: (t) => process.stdout.write(terminalSafe(t)),
+  err: (t) => process.stderr.write(terminalSafe(t)),
 };
 
 export async function main(argv: readonly string[], io: Io = stdio): Promise<number> {
