@@ -6,6 +6,7 @@
 // \u00XX / \u20XX, which a JSON reader decodes back to the same character).
 
 // C0 except newline and tab; DEL and C1; line/paragraph separators; bidi embeddings, overrides, isolates
+// eslint-disable-next-line no-control-regex
 const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 function escapeChar(ch: string): string {

@@ -6,6 +6,7 @@ import { Pipework } from '../../src/index.js';
 import { cli } from '../helpers/cli.js';
 import { createNetns, ipn } from '../helpers/netns.js';
 
+// eslint-disable-next-line no-control-regex
 const RAW = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/;
 // an OSC "set window title" and a C1 CSI "clear screen": 7 and 5 bytes, within IFNAMSIZ
 const EVIL = ['\x1b]0;pw\x07', 'e\u009b2J'];

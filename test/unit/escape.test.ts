@@ -10,6 +10,7 @@ test('control characters are shown as escapes; printable text, newline and tab a
   t.is(escapeControl('\x7f\u009b\u202eé'), '\\u007f\\u009b\\u202eé');
   for (let c = 0; c < 0x2070; c++) {
     const out = escapeControl(String.fromCharCode(c));
+    // eslint-disable-next-line no-control-regex
     t.false(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/.test(out), `U+${c.toString(16)} left raw`);
   }
 });
@@ -17,6 +18,7 @@ test('control characters are shown as escapes; printable text, newline and tab a
 test('escaped JSON is still JSON with the same values', (t) => {
   const value = { ifname: '\x1b]0;x\x07', host: 'h\u009b2J\u202e', ok: 'é\\"' };
   const text = terminalSafe(JSON.stringify(value));
+  // eslint-disable-next-line no-control-regex
   t.false(/[\x00-\x1f\x7f-\x9f\u202e]/.test(text));
   t.deepEqual(JSON.parse(text), value);
 });
