@@ -56,7 +56,14 @@ export function applySteps(ctx: ApplyContext, steps: readonly LeaseStep[]): Leas
       const what = `${describeStep(s)} on ${ctx.ifname} ${ctx.where}`;
       switch (s.kind) {
         case 'mtu':
-          ctx.sock.request(setLinkRequest(ctx.ifindex, { mtu: s.mtu }, what));
+          try {
+            ctx.sock.request(setLinkRequest(ctx.ifindex, { mtu: s.mtu }, what));
+          } catch (e) {
+            // above the link's maximum (or below its minimum): the server's MTU is not applied
+            if (!isKernelError(e, 'EINVAL')) throw e;
+            ctx.log?.(`the server's MTU ${s.mtu} is out of the range ${ctx.ifname} allows; its MTU was left at ${s.previous}`);
+            continue;
+          }
           break;
         case 'address':
           // replace: a re-run that got the same lease finds its address already there

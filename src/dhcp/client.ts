@@ -378,6 +378,7 @@ class ClientCore {
       try {
         const lease = leaseFromAck(reply, { ifname: this.ifname, mac: this.macText, requestSentAt, serverId, serverMac: replied.serverMac });
         this.log(`${messageTypeName(MessageType.ACK)}: ${lease.address}/${lease.prefix} from ${lease.serverId} for ${this.ifname}, lease ${lease.leaseTime ?? 'infinite'} s`);
+        for (const n of lease.notes ?? []) this.log(n);
         return lease;
       } catch (e) {
         this.log(`ignoring an unusable DHCPACK: ${(e as Error).message}`);

@@ -1,7 +1,8 @@
 // A lease as data (JSON-friendly: addresses as text), how it is read out of a DHCPACK, and the
 // plan that applies it to an interface: pure functions, no I/O. The plan is what lease
 // application, renewal (a diff of two plans), expiry and release (the plan undone) all work from.
-import { formatIp, formatMac, inSubnet, networkOf, parseIpv4 } from '../util/ip.js';
+import { broadcastOf, formatIp, formatMac, inSubnet, networkOf, parseIpv4 } from '../util/ip.js';
+import { badDestination, checkAddress, checkLeaseTime, LeaseRefusedError, notUnicast, usableHosts } from './lease-checks.js';
 import type { DhcpMessage } from './message.js';
 
 export interface LeaseRoute {
@@ -42,9 +43,9 @@ export interface Lease {
   rebindingTime?: number;
   /** wall-clock ms (Date.now()) when the REQUEST that got this lease was sent: the lease's start */
   acquiredAt: number;
+  /** what was refused or clamped in the server's answer (lease-checks.ts) */
+  notes?: string[];
 }
-
-const INFINITE = 0xffffffff;
 
 /** Natural (classful) mask length, the fallback when a server sends no option 1. */
 function classfulPrefix(a: Uint8Array): number {
@@ -75,13 +76,15 @@ export function leaseFromAck(
 ): Lease {
   const o = ack.options;
   const addr = ack.yiaddr;
-  if (addr.every((x) => x === 0)) throw new Error('DHCPACK without an address (yiaddr 0.0.0.0)');
+  if (addr.every((x) => x === 0)) throw new LeaseRefusedError('DHCPACK without an address (yiaddr 0.0.0.0)');
   const serverId = o.serverId ?? ctx.serverId;
-  if (!serverId) throw new Error('DHCPACK without a server identifier (option 54)');
+  if (!serverId) throw new LeaseRefusedError('DHCPACK without a server identifier (option 54)');
   let prefix = o.subnetMask ? maskToPrefix(o.subnetMask) : classfulPrefix(addr);
-  if (prefix === undefined) throw new Error(`DHCPACK with a non-contiguous subnet mask ${formatIp(o.subnetMask!)}`);
+  if (prefix === undefined) throw new LeaseRefusedError(`DHCPACK with a non-contiguous subnet mask ${formatIp(o.subnetMask!)}`);
   if (prefix === 0) prefix = 32;
-  const lease = o.leaseTime === undefined || o.leaseTime === INFINITE ? undefined : o.leaseTime;
+  checkAddress(addr, prefix, serverId);
+  const notes: string[] = [];
+  const lease = checkLeaseTime(o.leaseTime, notes);
   let t1 = o.renewalTime;
   let t2 = o.rebindingTime;
   if (lease !== undefined) {
@@ -92,22 +95,39 @@ export function leaseFromAck(
     t1 = undefined;
     t2 = undefined;
   }
-  const mtu = o.mtu !== undefined && o.mtu >= 68 ? o.mtu : undefined;
+  let mtu = o.mtu;
+  if (mtu !== undefined && mtu < 68) {
+    notes.push(`ignored MTU ${mtu}: below the IPv4 minimum of 68`);
+    mtu = undefined;
+  }
+  const subnet = { family: 4 as const, bytes: addr, prefix };
+  let broadcast = o.broadcastAddress ? formatIp(o.broadcastAddress) : undefined;
+  const ownBroadcast = broadcastOf(subnet);
+  if (broadcast !== undefined && (ownBroadcast === undefined || broadcast !== formatIp(ownBroadcast))) {
+    notes.push(`ignored broadcast address ${broadcast}: not the broadcast address of ${formatIp(addr)}/${prefix}`);
+    broadcast = undefined;
+  }
+  const routes: LeaseRoute[] = [];
+  for (const r of o.classlessRoutes ?? []) {
+    const label = `route ${formatIp(r.dst)}/${r.prefix}`;
+    const badDst = badDestination(r.dst, r.prefix);
+    const onLink = r.gateway.every((x) => x === 0);
+    const badGw = onLink ? undefined : notUnicast(r.gateway);
+    if (badDst) notes.push(`ignored ${label}: ${badDst}`);
+    else if (badGw) notes.push(`ignored ${label} via ${formatIp(r.gateway)}: the router is ${badGw}`);
+    else routes.push({ dst: formatIp(r.dst), prefix: r.prefix, gateway: onLink ? undefined : formatIp(r.gateway) });
+  }
   return {
     ifname: ctx.ifname,
     mac: ctx.mac,
     address: formatIp(addr),
     prefix,
-    broadcast: o.broadcastAddress ? formatIp(o.broadcastAddress) : undefined,
+    broadcast,
     serverId: formatIp(serverId),
     ...(ctx.serverMac && ctx.serverMac.length > 0 ? { serverMac: formatMac(ctx.serverMac) } : {}),
-    routers: (o.routers ?? []).filter((r) => !r.every((x) => x === 0)).map(formatIp),
-    classlessRoutes: (o.classlessRoutes ?? []).map((r) => ({
-      dst: formatIp(r.dst),
-      prefix: r.prefix,
-      gateway: r.gateway.every((x) => x === 0) ? undefined : formatIp(r.gateway),
-    })),
-    dnsServers: (o.dnsServers ?? []).map(formatIp),
+    routers: usableHosts(o.routers ?? [], 'router', notes, addr).map(formatIp),
+    classlessRoutes: routes,
+    dnsServers: usableHosts(o.dnsServers ?? [], 'DNS server', notes).map(formatIp),
     domainName: o.domainName || undefined,
     hostname: o.hostname || undefined,
     mtu,
@@ -115,6 +135,7 @@ export function leaseFromAck(
     renewalTime: t1,
     rebindingTime: t2,
     acquiredAt: ctx.requestSentAt,
+    ...(notes.length ? { notes } : {}),
   };
 }
 

@@ -166,6 +166,7 @@ export class Pipework {
         r.addresses = [`${dhcp.lease.address}/${dhcp.lease.prefix}`];
         r.gateways = dhcp.lease.routers.slice(0, 1);
         r.lease = dhcp.lease;
+        notes.push(...(dhcp.lease.notes ?? []).map((n) => `DHCP: ${n}`));
         if (!dhcp.keeper) notes.push(`DHCP lease of ${r.addresses[0]} applied; it will not be renewed (use dhcp-f or --keep to keep it)`);
       }
       r.keeper = dhcp.keeper;
