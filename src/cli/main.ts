@@ -13,6 +13,7 @@ import { waitForInterface, WaitTimeoutError } from '../wire/wait.js';
 import { type Command, type GlobalOptions, parseArgs, USAGE, UsageError } from './parse.js';
 import { runApply, runDeleteFile } from './apply.js';
 import { terminalSafe } from '../util/escape.js';
+import { checkCapabilities } from './capabilities.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
@@ -54,6 +55,7 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
 }
 
 async function run(command: Command, global: GlobalOptions, io: Io): Promise<number> {
+  checkCapabilities(command, global);
   switch (command.verb) {
     case 'help':
       io.out(USAGE);
