@@ -149,18 +149,11 @@ function withDhcpOptions(spec: WiringSpec, options: Record<string, string | bool
 /** Keep mode: stay in the foreground while the client renews; SIGTERM/SIGINT/SIGHUP release. */
 async function keepLease(result: WireResult, io: Io): Promise<void> {
   const keeper = result.keeper!;
-  const stop = () => void keeper.stop();
-  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
-  for (const sig of signals) process.on(sig, stop);
   io.err(`pipework: keeping the DHCP lease of ${result.addresses[0]} on ${result.ifname} in ${result.guest}; SIGTERM releases it\n`);
   keeper.on('renewed', (lease: Lease) => io.err(`pipework: lease of ${lease.address} renewed\n`));
   keeper.on('nak', () => io.err('pipework: the server refused the lease; asking again\n'));
   keeper.on('expired', (lease: Lease) => io.err(`pipework: the lease of ${lease.address} expired; its address was removed\n`));
-  try {
-    await keeper.finished();
-  } finally {
-    for (const sig of signals) process.off(sig, stop);
-  }
+  await (await import('../dhcp/keeper.js')).holdKeeper(keeper);
   io.err('pipework: DHCP lease released\n');
 }
 

@@ -14,10 +14,9 @@
 //       heldLease({ netns, ifname, runDir }) -> { lease, keeper? } | undefined
 //   run directory: dhcpRunDir(guestKey('docker', id), ifname) = /run/pipework/dhcp/docker-<id>/<ifname>
 //   words after "dhcp:": interpretClientWords(words, 'udhcpc') -> { keep, options }
-export {
-  DhcpKeeper, DhcpStoppedError, DhcpTimeoutError, obtainLease, releaseRecordedLease, runDhcpKeeper,
-  type DhcpClientOptions, type DhcpKeeperOptions, type KeeperState,
-} from './client.js';
+export { DhcpKeeper, holdKeeper, runDhcpKeeper, type DhcpKeeperOptions, type KeeperState } from './keeper.js';
+export { obtainLease, releaseRecordedLease } from './oneshot.js';
+export { DhcpStoppedError, DhcpTimeoutError, type DhcpClientOptions } from './schedule.js';
 export { resolvConfPath, writeResolvConf, type ResolvConfTarget } from './apply.js';
 export { diffPlans, leasePlan, leaseTimes, resolvConfText, type Lease, type LeaseRoute, type LeaseStep } from './lease.js';
 export { interpretClientWords, type ClientWords } from './options.js';

@@ -6,8 +6,9 @@
 //   dropped:  routers, option 121 routes and DNS servers that are 0.0.0.0 (where that means
 //             nothing), loopback, multicast, class E or broadcast; a route whose destination is one
 //             of those; a broadcast address (option 28) that is not its subnet's.
-//   clamped:  a lease shorter than 60 s is taken as 60 s (T1/T2 recomputed); an MTU below 68 is
-//             ignored; one above the link's maximum is left unapplied (apply.ts).
+//   clamped:  a lease shorter than 4 s is taken as 4 s (renewals at T1 stay >= 2 s apart, T1/T2
+//             recomputed); an MTU below 68 is ignored; one above the link's maximum is left
+//             unapplied (apply.ts).
 //   kept:     an infinite lease (0xffffffff): applied, never renewed (RFC 2131 allows it).
 import { formatIp } from '../util/ip.js';
 
@@ -19,7 +20,7 @@ export class LeaseRefusedError extends Error {
   }
 }
 
-export const MIN_LEASE_SECONDS = 60;
+export const MIN_LEASE_SECONDS = 4;
 
 const isZero = (a: Uint8Array) => a[0] === 0; // 0.0.0.0/8: "this network"
 const isLoopback = (a: Uint8Array) => a[0] === 127;

@@ -3,7 +3,7 @@
 // it and refuses the rest with a message, instead of silently ignoring them.
 import { InputError } from '../util/errors.js';
 import { parseIpv4 } from '../util/ip.js';
-import type { DhcpKeeperOptions } from './client.js';
+import type { DhcpKeeperOptions } from './keeper.js';
 
 export interface ClientWords {
   /** -f (udhcpc/dhclient "foreground"): keep the lease (renew) instead of one-shot */

@@ -6,6 +6,7 @@
 //   - a record of a namespace that no longer exists is removed (pruneLeaseRecords), at every DHCP
 //     start and every `del`; a record found for another owner is removed where it is found.
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as libc from '../../native/libc.js';
 import { SOL_SOCKET } from '../netlink/constants.js';
 import { NetlinkSocket } from '../netlink/session.js';
@@ -120,4 +121,9 @@ export function heldLease(opts: { netns: Netns; ifname: string; runDir: string }
   } finally {
     sock.close();
   }
+}
+
+/** The base folder of a run folder (<base>/<guest-key>/<ifname>). */
+export function runBase(runDir: string): string {
+  return path.dirname(path.dirname(runDir));
 }

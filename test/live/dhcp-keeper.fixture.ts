@@ -1,7 +1,7 @@
 // A keep-mode DHCP client in its own process, as `pipework ... dhcp --keep` will run it: the live
 // tests start it, read its first lease from stdout, and stop it with stopDhcpClient(runDir).
 // argv[2]: JSON {netns, ifname, hostname, runDir, timeoutMs}
-import { runDhcpKeeper } from '../../src/dhcp/client.js';
+import { runDhcpKeeper } from '../../src/dhcp/keeper.js';
 import { Netns } from '../../src/netns/netns.js';
 
 const args = JSON.parse(process.argv[2]) as { netns: string; ifname: string; hostname?: string; runDir: string; timeoutMs: number };

@@ -5,7 +5,7 @@ import test, { type ExecutionContext } from 'ava';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { obtainLease, releaseRecordedLease } from '../../src/dhcp/client.js';
+import { obtainLease, releaseRecordedLease } from '../../src/dhcp/oneshot.js';
 import { heldLease, pruneLeaseRecords } from '../../src/dhcp/record.js';
 import { dhcpRunDir, readLeaseRecord } from '../../src/dhcp/rundir.js';
 import { Netns } from '../../src/netns/netns.js';

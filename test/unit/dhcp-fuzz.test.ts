@@ -2,7 +2,7 @@
 // may only ever produce DhcpDecodeError / PacketError, and whatever decodes re-encodes to a message
 // that decodes the same (the codec is a fixed point after one pass). Random typed messages round-trip.
 import test from 'ava';
-import { buildUdpIpv4, PacketError, parseUdpIpv4 } from '../../src/dhcp/packet.js';
+import { buildUdpIpv4, PacketError, parseUdpIpv4 } from '../../src/dhcp/framing.js';
 import {
   type ClasslessRoute, decodeMessage, DhcpDecodeError, type DhcpMessage, type DhcpOptions, encodeMessage, newMessage,
 } from '../../src/dhcp/message.js';

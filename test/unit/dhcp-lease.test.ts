@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { resolvConfPath, writeResolvConf } from '../../src/dhcp/apply.js';
-import { boundRetransmitDelay, retransmitBase, retransmitDelay } from '../../src/dhcp/client.js';
+import { boundRetransmitDelay, retransmitBase, retransmitDelay } from '../../src/dhcp/schedule.js';
 import { diffPlans, isLease, type Lease, leaseFromAck, leasePlan, leaseTimes, maskToPrefix, resolvConfText } from '../../src/dhcp/lease.js';
 import { chaddrOf, type DhcpOptions, MessageType, newMessage } from '../../src/dhcp/message.js';
 import { dhcpRunDir, guestKey, readKeeper, readLeaseFile, stopDhcpClient, writeKeeperFiles, writeLeaseFile } from '../../src/dhcp/rundir.js';

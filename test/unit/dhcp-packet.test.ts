@@ -4,8 +4,8 @@ import test from 'ava';
 import {
   buildUdpIpv4, dhcpReplyFilter, htons, internetChecksum, linkSource, PacketError, parseUdpIpv4, runFilter, sockaddrIn, sockaddrLl,
   unicastToServer,
-} from '../../src/dhcp/packet.js';
-import { releaseMessage } from '../../src/dhcp/client.js';
+} from '../../src/dhcp/framing.js';
+import { releaseMessage } from '../../src/dhcp/release.js';
 import type { Lease } from '../../src/dhcp/lease.js';
 import { decodeMessage, encodeMessage, MessageType, newMessage } from '../../src/dhcp/message.js';
 import { fromHex, hex } from '../helpers/bytes.js';
