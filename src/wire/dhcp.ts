@@ -65,6 +65,7 @@ function resolvTarget(value: string | undefined, guest: Guest): DhcpKeeperOption
 /** For `del`: stop a keeper (it releases), or release a one-shot lease recorded for the interface. */
 export async function releaseDhcp(guest: Guest, ifname: string): Promise<string | undefined> {
   const runDir = runDirFor(guest, ifname);
+  pruneLeaseRecords();
   if (!fs.existsSync(runDir)) return undefined;
   // A keeper releases its lease as it stops; a one-shot lease is released from its record.
   const stopped = await stopDhcpClient(runDir);
