@@ -5,7 +5,7 @@
 // fs functions (fstatSync, writeSync, closeSync, ...) accept.
 import * as fs from 'node:fs';
 import koffi from 'koffi';
-import { SysError } from './libc.js';
+import { EAGAIN, SysError } from './libc.js';
 
 const libc = koffi.load('libc.so.6');
 
@@ -62,8 +62,14 @@ export function openat2(dirfd: number, path: string, flags: number, mode: number
   v.setBigUint64(0, BigInt(flags | O.CLOEXEC), true);
   v.setBigUint64(8, BigInt(flags & O.CREAT ? mode : 0), true);
   v.setBigUint64(16, BigInt(resolve), true);
-  const fd = c.syscall(SYS_openat2, 'int', dirfd, 'const char *', path, 'void *', how, 'size_t', how.length) as number | bigint;
-  return check('openat2', fd, what);
+  // EAGAIN: with RESOLVE_IN_ROOT/BENEATH, a rename or mount anywhere on the system during a ".."
+  // step makes the kernel give up rather than risk an escape; openat2(2) says to try again.
+  for (let attempt = 0; ; attempt++) {
+    const fd = Number(c.syscall(SYS_openat2, 'int', dirfd, 'const char *', path, 'void *', how, 'size_t', how.length) as number | bigint);
+    if (fd >= 0) return fd;
+    const errno = koffi.errno();
+    if (errno !== EAGAIN || attempt >= 64) throw new SysError('openat2', errno, what);
+  }
 }
 
 export function mkdirat(dirfd: number, name: string, mode: number, what?: string): void {

@@ -61,12 +61,18 @@ export function liveNetnsInodes(): Set<number> {
   return live;
 }
 
+const lastPrune = new Map<string, number>();
+
 /**
  * Removes the records of namespaces that are gone (and whose keeper, if any, is gone too). A
  * namespace held only by an open file descriptor is not seen: its record goes, and `del` then has
  * no lease to release there. Returns the folders cleaned.
  */
-export function pruneLeaseRecords(base = DHCP_RUN_BASE): string[] {
+export function pruneLeaseRecords(base = DHCP_RUN_BASE, opts: { force?: boolean } = {}): string[] {
+  // many DHCP guests at once (bulk) would scan /proc each: once a second per base is enough
+  const now = Date.now();
+  if (!opts.force && (lastPrune.get(base) ?? -Infinity) > now - 1000) return [];
+  lastPrune.set(base, now);
   const dirs = runDirs(base);
   if (dirs.length === 0) return [];
   const live = liveNetnsInodes();
