@@ -4,7 +4,8 @@
 // lease's DHCPACK came from, it never waits in a neighbour queue for an ARP answer while its address
 // is removed or its link deleted.
 import { AF_INET, AF_PACKET } from '../netlink/constants.js';
-import { BOOTREPLY, DHCP_CLIENT_PORT, DHCP_SERVER_PORT, type DhcpMessage, encodeMessage } from './message.js';
+import { BOOTREPLY, DHCP_CLIENT_PORT, DHCP_SERVER_PORT, type DhcpMessage } from './message.js';
+import { encodeMessage } from './codec.js';
 
 export class PacketError extends Error {
   constructor(message: string) {

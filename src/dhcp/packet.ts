@@ -9,7 +9,8 @@ import * as libc from '../../native/libc.js';
 import { AF_INET, AF_PACKET, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK, SOL_SOCKET } from '../netlink/constants.js';
 import { inNetns } from '../netns/enter.js';
 import type { Netns } from '../netns/netns.js';
-import { BOOTREPLY, DHCP_CLIENT_PORT, DHCP_SERVER_PORT, decodeMessage, type DhcpMessage, DhcpDecodeError, encodeMessage } from './message.js';
+import { BOOTREPLY, DHCP_CLIENT_PORT, DHCP_SERVER_PORT, type DhcpMessage, DhcpDecodeError } from './message.js';
+import { decodeMessage, encodeMessage } from './codec.js';
 import {
   ANY_IP, BROADCAST_IP, BROADCAST_MAC, buildUdpIpv4, dhcpReplyFilter, ETH_P_IP, linkSource, PacketError, parseUdpIpv4, sockaddrIn, sockaddrLl,
   unicastToServer,

@@ -2,7 +2,8 @@
 // an OFFER and every REQUEST with an ACK carrying the options given as JSON in argv[2], sent to
 // the subnet broadcast address. Prints "ready" once bound. Never part of the product.
 import * as dgram from 'node:dgram';
-import { decodeMessage, encodeMessage, MessageType, newMessage, type DhcpOptions } from '../../src/dhcp/message.js';
+import { MessageType, newMessage, type DhcpOptions } from '../../src/dhcp/message.js';
+import { decodeMessage, encodeMessage } from '../../src/dhcp/codec.js';
 
 interface Config {
   yiaddr: string;

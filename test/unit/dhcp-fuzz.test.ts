@@ -3,9 +3,8 @@
 // that decodes the same (the codec is a fixed point after one pass). Random typed messages round-trip.
 import test from 'ava';
 import { buildUdpIpv4, PacketError, parseUdpIpv4 } from '../../src/dhcp/framing.js';
-import {
-  type ClasslessRoute, decodeMessage, DhcpDecodeError, type DhcpMessage, type DhcpOptions, encodeMessage, newMessage,
-} from '../../src/dhcp/message.js';
+import { type ClasslessRoute, DhcpDecodeError, type DhcpMessage, type DhcpOptions, newMessage } from '../../src/dhcp/message.js';
+import { decodeMessage, encodeMessage } from '../../src/dhcp/codec.js';
 import { Prng } from '../helpers/bytes.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x0d4c9);

@@ -5,7 +5,8 @@
 import test from 'ava';
 import { LeaseRefusedError, MIN_LEASE_SECONDS } from '../../src/dhcp/lease-checks.js';
 import { leaseFromAck, leasePlan, type Lease } from '../../src/dhcp/lease.js';
-import { chaddrOf, decodeMessage, DhcpDecodeError, type DhcpOptions, encodeMessage, MessageType, newMessage } from '../../src/dhcp/message.js';
+import { chaddrOf, DhcpDecodeError, type DhcpOptions, MessageType, newMessage } from '../../src/dhcp/message.js';
+import { decodeMessage, encodeMessage } from '../../src/dhcp/codec.js';
 import { Prng } from '../helpers/bytes.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5ec10);

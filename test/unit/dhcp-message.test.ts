@@ -2,10 +2,8 @@
 // and RFC 2132 (the options), option 121 vectors from RFC 3442, RFC 3396 split and overloaded
 // options, and decoding errors that are always DhcpDecodeError.
 import test from 'ava';
-import {
-  BOOTP_MIN_LEN, BOOTREPLY, BOOTREQUEST, chaddrOf, decodeClasslessRoutes, decodeMessage, DhcpDecodeError, encodeClasslessRoutes,
-  encodeMessage, hardwareAddress, MessageType, messageTypeName, newMessage, Option,
-} from '../../src/dhcp/message.js';
+import { BOOTP_MIN_LEN, BOOTREPLY, BOOTREQUEST, chaddrOf, DhcpDecodeError, hardwareAddress, MessageType, messageTypeName, newMessage, Option } from '../../src/dhcp/message.js';
+import { decodeClasslessRoutes, decodeMessage, encodeClasslessRoutes, encodeMessage } from '../../src/dhcp/codec.js';
 import { concat, fromHex, hex } from '../helpers/bytes.js';
 
 const ip = (s: string) => Uint8Array.from(s.split('.').map(Number));

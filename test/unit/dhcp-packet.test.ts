@@ -7,7 +7,8 @@ import {
 } from '../../src/dhcp/framing.js';
 import { releaseMessage } from '../../src/dhcp/release.js';
 import type { Lease } from '../../src/dhcp/lease.js';
-import { decodeMessage, encodeMessage, MessageType, newMessage } from '../../src/dhcp/message.js';
+import { MessageType, newMessage } from '../../src/dhcp/message.js';
+import { decodeMessage, encodeMessage } from '../../src/dhcp/codec.js';
 import { fromHex, hex } from '../helpers/bytes.js';
 
 const ip = (s: string) => Uint8Array.from(s.split('.').map(Number));
