@@ -51,10 +51,11 @@ export interface ExtraRoute {
  * Anything failing after the wiring undoes it: the container and the host are left as they were.
  */
 export async function add(pw: Pipework, spec: WiringSpec, a: Attachment, routes: ExtraRoute[]): Promise<Added> {
+  const sock = pw.hostSide.sock;
+  const hostExisted = spec.host.startsWith('mac:') || getLink(sock, { name: spec.host }) !== undefined;
   const wired = await pw.wire(spec);
   try {
     for (const r of routes) await pw.passthrough('route', spec.guest, ['add', r.dst, ...(r.gw ? ['via', r.gw] : []), 'dev', a.ifname]);
-    const sock = pw.hostSide.sock;
     const hostEnd = wired.hostIfname ? getLink(sock, { name: wired.hostIfname }) : undefined;
     if (hostEnd && hostEnd.kind === 'veth') sock.request(setLinkRequest(hostEnd.index, { alias: aliasOf(a) }, `marking ${hostEnd.name} as CNI attachment ${a.containerId}/${a.ifname}`));
     const interfaces: CniInterface[] = [];
@@ -68,6 +69,11 @@ export async function add(pw: Pipework, spec: WiringSpec, a: Attachment, routes:
     return { wired, interfaces };
   } catch (e) {
     await pw.unwire(spec.guest, { ifname: a.ifname }).catch(() => undefined);
+    // the bridge this ADD created goes too, if nothing else joined it meanwhile
+    const bridge = hostExisted ? undefined : getLink(sock, { name: spec.host });
+    if (bridge?.kind === 'bridge' && !listLinks(sock).some((l) => l.master === bridge.index)) {
+      sock.request(deleteLinkRequest(bridge.index, `removing bridge ${bridge.name}, made by the failed ADD`));
+    }
     throw e;
   }
 }
