@@ -4,7 +4,7 @@
 // (containernetworking-plugins in /usr/lib/cni) as the oracle.
 import type { ExecutionContext } from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run } from './netns.js';
@@ -89,4 +89,24 @@ export function reservations(dataDir: string, name: string): string[] {
   const dir = join(dataDir, name);
   if (!existsSync(dir)) return [];
   return readdirSync(dir).filter((f) => /^\d+\.\d+\.\d+\.\d+$/.test(f) || f.includes(':')).sort();
+}
+
+const DRIVER_SOURCE = new URL('./cni-driver/main.go', import.meta.url).pathname;
+
+/**
+ * The libcni driver (test/helpers/cni-driver), built offline in GOPATH mode from Debian's
+ * golang-github-appc-cni-dev sources into a folder of the test's.
+ */
+export function buildLibcniDriver(t: ExecutionContext): string {
+  const dir = tempDir(t, 'go');
+  const out = join(dir, 'driver');
+  run('go', ['build', '-o', out, DRIVER_SOURCE], { cwd: dir, env: { GO111MODULE: 'off', GOPATH: `${join(dir, 'gopath')}:/usr/share/gocode`, GOFLAGS: '' }, timeoutMs: 120_000 });
+  return out;
+}
+
+/** A conflist NAME.conflist in a fresh folder; returns the folder. */
+export function writeConflist(t: ExecutionContext, name: string, plugins: object[], cniVersion = '1.0.0'): string {
+  const dir = tempDir(t, 'netd');
+  writeFileSync(join(dir, `${name}.conflist`), JSON.stringify({ cniVersion, name, plugins }, null, 2));
+  return dir;
 }
