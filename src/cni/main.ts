@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parseCommand } from './config.js';
 import { CniError, errorObject, toCniError } from './errors.js';
 import { runCommand } from './plugin.js';
+import { mark, report } from './profile.js';
 
 function readStdin(): string {
   try {
@@ -24,6 +25,7 @@ function versionOf(stdin: string): string {
 }
 
 export async function cniMain(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  mark('loaded');
   const stdin = readStdin();
   try {
     const out = await runCommand(parseCommand(env), env, stdin);
@@ -37,3 +39,5 @@ export async function cniMain(env: NodeJS.ProcessEnv = process.env): Promise<num
 }
 
 process.exitCode = await cniMain();
+mark('done');
+report();

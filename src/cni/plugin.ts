@@ -5,6 +5,7 @@ import { ownIps, toAddressSpec, unclaimedIps } from './addresses.js';
 import { type Command, parseRequest, type Request, SUPPORTED_VERSIONS } from './config.js';
 import { CniError, CODE } from './errors.js';
 import { runIpam } from './ipam.js';
+import { mark } from './profile.js';
 import { type CniResult, emptyResult, readResult, writeResult } from './result.js';
 import { add, type Attachment, check, collect, hostEndFor, hostInterfaceExists, Pipework, remove, type WiringSpec } from './wiring.js';
 
@@ -79,7 +80,9 @@ function linkSpec(req: Request): WiringSpec {
 
 async function cmdAdd(pw: Pipework, req: Request, env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
   const prev = req.conf.prevResult ? readResult(req.conf.prevResult, 'prevResult') : undefined;
+  mark('session');
   const fromIpam = ipam(req, env, 'ADD');
+  mark('ipam');
   try {
     const allocated = fromIpam ? readResult(fromIpam, 'the IPAM result') : undefined;
     const claimed = allocated?.ips ?? ownIps(req) ?? unclaimedIps(prev) ?? [];
@@ -92,6 +95,7 @@ async function cmdAdd(pw: Pipework, req: Request, env: NodeJS.ProcessEnv): Promi
       spec.dhcp = { hostname: req.args.get('K8S_POD_NAME'), timeoutSeconds: numberField(req.conf.ipam?.timeout, 'ipam.timeout') };
     } else if (addresses) spec.addresses = addresses;
     const added = await add(pw, spec, attachment(req), extra);
+    mark('wired');
 
     // Ours follow the interfaces of the plugins before us; an ip's "interface" indexes the merged list.
     const out: CniResult = prev ? { ...prev, interfaces: [...prev.interfaces], ips: prev.ips.filter((ip) => !claimed.includes(ip)), routes: [...prev.routes] } : emptyResult();
@@ -148,13 +152,16 @@ async function cmdCheck(pw: Pipework, req: Request, env: NodeJS.ProcessEnv): Pro
 
 async function cmdDel(pw: Pipework, req: Request, env: NodeJS.ProcessEnv): Promise<void> {
   let failure: unknown;
+  mark('session');
   try {
     await remove(pw, req.netns, attachment(req));
+    mark('removed');
   } catch (e) {
     failure = e;
   }
   try {
     ipam(req, env, 'DEL');
+    mark('ipam');
   } catch (e) {
     failure ??= e;
   }
