@@ -211,3 +211,21 @@ test('prevResult: ours is appended to what the plugins before us made, ips index
   t.deepEqual(r.json!.ips, [{ address: '192.0.2.5/32', interface: 0 }, { address: '10.7.0.2/24', gateway: '10.7.0.1', interface: 3 }]);
   t.deepEqual(r.json!.dns, { nameservers: ['192.0.2.53'] });
 });
+
+test('a NIC as host: a macvlan born in the container; the result has the container\'s interface only; DEL removes it', (t) => {
+  const w = world(t);
+  run('ip', ['-n', w.host, 'link', 'add', 'nic0', 'type', 'veth', 'peer', 'name', 'nic0peer']);
+  run('ip', ['-n', w.host, 'link', 'set', 'nic0', 'up']);
+  const c = { ...conf(w), bridge: undefined, host: 'nic0', mode: 'private', mac: '02:00:00:00:07:77' };
+  const r = w.cni('ADD', c);
+  t.is(r.status, 0, r.stdout);
+  t.deepEqual(r.json!.interfaces, [{ name: 'eth0', mac: '02:00:00:00:07:77', sandbox: netnsPath(w.guest) }]);
+  t.deepEqual(r.json!.ips, [{ address: '10.7.0.2/24', gateway: '10.7.0.1', interface: 0 }]);
+  const eth0 = ipj(w.guest, '-d', 'link', 'show', 'dev', 'eth0')[0];
+  t.is(eth0.linkinfo.info_kind, 'macvlan');
+  t.is(eth0.linkinfo.info_data.mode, 'private');
+  t.is(w.cni('CHECK', { ...c, prevResult: r.json }).status, 0);
+  t.is(w.cni('DEL', c).status, 0);
+  t.deepEqual(ipj(w.guest, 'link', 'show').map((l: { ifname: string }) => l.ifname), ['lo']);
+  t.deepEqual(reservations(w.data, 'net1'), []);
+});
