@@ -75,7 +75,7 @@ const OPTIONS: Record<string, OptionDef> = {
 };
 
 const PASSTHROUGH = new Set(['route', 'rule', 'tc']);
-const VERBS = new Set(['del', 'ls', 'apply', 'watch', 'cni', ...PASSTHROUGH]);
+const VERBS = new Set(['del', 'ls', 'apply', 'watch', ...PASSTHROUGH]);
 
 export function parseArgs(argv: readonly string[]): Parsed {
   const opts: Record<string, string | boolean> = {};
@@ -151,10 +151,12 @@ function toCommand(pos: string[], opts: Record<string, string | boolean>, passth
     if (!file || pos.length > 1) throw new UsageError(`${verb} takes its wirings from a file: pipework ${verb} -f FILE`);
     return { verb, file };
   }
-  if (verb === 'cni') {
-    if (pos[1] !== 'install' || pos.length > 2) throw new UsageError('cni takes one subcommand: pipework cni install [--dir DIR]');
+  // "cni install" only: a host interface may well be named cni
+  if (verb === 'cni' && pos[1] === 'install') {
+    if (pos.length > 2) throw new UsageError(`unexpected "${pos[2]}": pipework cni install [--dir DIR]`);
     return { verb: 'cni-install', dir: str(opts, 'dir') };
   }
+  if (opts.dir !== undefined) throw new UsageError('--dir belongs to "pipework cni install"');
   if (VERBS.has(verb)) throw new UsageError(`unexpected ${verb}`);
   if (pos.length < 3) throw new UsageError(pos.length === 1 ? 'missing the guest and the address' : 'missing the address');
   if (pos.length > 4) throw new UsageError(`too many arguments: "${pos.slice(4).join(' ')}"`);

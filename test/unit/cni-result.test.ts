@@ -3,6 +3,7 @@
 import test from 'ava';
 import { toAddressSpec } from '../../src/cni/addresses.js';
 import { readResult, writeResult } from '../../src/cni/result.js';
+import { parseArgs } from '../../src/cli/parse.js';
 
 test('a 0.4.0 result reads into 1.0.0\'s shape and writes back with ips[].version', (t) => {
   const old = { cniVersion: '0.4.0', interfaces: [{ name: 'eth0', sandbox: '/x' }], ips: [{ version: '4', address: '10.0.0.2/24', gateway: '10.0.0.1', interface: 0 }, { version: '6', address: 'fd00::2/64', interface: 0 }], routes: [{ dst: '0.0.0.0/0' }], dns: {} };
@@ -26,4 +27,11 @@ test('ips and routes -> address spec: default routes become gateways, the rest s
   );
   t.deepEqual(toAddressSpec([], [{ dst: '0.0.0.0/0', gw: '10.0.0.1' }]), { addresses: '0/0@10.0.0.1', extra: [] });
   t.deepEqual(toAddressSpec([{ address: '10.0.0.2/24' }], [{ dst: '0.0.0.0/0' }]), { addresses: '10.0.0.2/24', extra: [{ dst: '0.0.0.0/0', gw: undefined }] }, 'a default without any gateway is a device route');
+});
+
+test('the CLI: "cni install [--dir DIR]" is the installer; a host interface named cni still wires', (t) => {
+  t.deepEqual(parseArgs(['cni', 'install']).command, { verb: 'cni-install', dir: undefined });
+  t.deepEqual(parseArgs(['cni', 'install', '--dir', '/opt/x']).command, { verb: 'cni-install', dir: '/opt/x' });
+  t.is(parseArgs(['cni', 'netns:g', '10.0.0.5/24']).command.verb, 'wire');
+  t.throws(() => parseArgs(['cni', 'install', 'extra']), { message: /unexpected "extra"/ });
 });
