@@ -30,7 +30,7 @@ export async function runCommand(command: Command, env: NodeJS.ProcessEnv, stdin
         cmdStatus(pw, req);
         return undefined;
       case 'GC':
-        cmdGc(pw, req, env);
+        await cmdGc(pw, req, env);
         return undefined;
     }
   } finally {
@@ -154,7 +154,7 @@ async function cmdDel(pw: Pipework, req: Request, env: NodeJS.ProcessEnv): Promi
   let failure: unknown;
   mark('session');
   try {
-    await remove(pw, req.netns, attachment(req));
+    await remove(pw, req.netns, attachment(req), req.conf.ovsdb);
     mark('removed');
   } catch (e) {
     failure = e;
@@ -176,12 +176,12 @@ function cmdStatus(pw: Pipework, req: Request): void {
   }
 }
 
-function cmdGc(pw: Pipework, req: Request, env: NodeJS.ProcessEnv): void {
+async function cmdGc(pw: Pipework, req: Request, env: NodeJS.ProcessEnv): Promise<void> {
   const valid = req.conf['cni.dev/valid-attachments'] ?? [];
   if (!Array.isArray(valid)) throw new CniError(CODE.invalidConfig, '"cni.dev/valid-attachments" must be a list of {containerID, ifname}');
   const keep = valid.map((v) => ({ containerId: String(v.containerID), ifname: String(v.ifname) }));
   const problems: string[] = [];
-  for (const gone of collect(pw, keep)) {
+  for (const gone of await collect(pw, keep, req.conf.ovsdb)) {
     // The addresses of a removed attachment go back to the pool, as its DEL would have done.
     try {
       ipam(req, env, 'DEL', { CNI_CONTAINERID: gone.containerId, CNI_IFNAME: gone.ifname, CNI_NETNS: '' });

@@ -2,10 +2,12 @@
 // list / passthrough) and the kernel reads CNI needs on top (the host end's alias, which marks an
 // attachment as ours so that DEL without a netns and GC find it in the kernel, not in a file).
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { NetlinkSocket } from '../netlink/session.js';
 import { inNetns } from '../netns/enter.js';
 import { Netns } from '../netns/netns.js';
 import { deleteLinkRequest, getLink, type Link, listLinks, setLinkRequest } from '../ops/link.js';
+import { DEFAULT_OVSDB_SOCKET, parseOvsdbRemote } from '../ovs/remote.js';
 import { Pipework, type WireResult } from '../wire/pipework.js';
 import type { WiringSpec } from '../wire/spec.js';
 import { ConflictError, InputError } from '../util/errors.js';
@@ -110,7 +112,7 @@ export async function check(pw: Pipework, spec: WiringSpec): Promise<string[]> {
  * DEL: the interface in the container's namespace if there is one; else (no netns, or a netns
  * already empty) the host end this attachment left, found by its name and alias. Gone is success.
  */
-export async function remove(pw: Pipework, netns: string, a: Attachment): Promise<string[]> {
+export async function remove(pw: Pipework, netns: string, a: Attachment, ovsdb?: string): Promise<string[]> {
   const notes: string[] = [];
   if (netns) {
     try {
@@ -120,25 +122,47 @@ export async function remove(pw: Pipework, netns: string, a: Attachment): Promis
       if (!(e instanceof InputError && /is not a network namespace file/.test(e.message))) throw e;
     }
   }
-  const sock = pw.hostSide.sock;
-  const end = getLink(sock, { name: hostEndFor(a) });
-  if (end && sameAttachment(parseAlias(end.alias), a)) {
-    sock.request(deleteLinkRequest(end.index, `removing ${end.name} (CNI attachment ${a.containerId}/${a.ifname})`));
-    notes.push(`removed host end ${end.name}`);
-  }
+  const end = getLink(pw.hostSide.sock, { name: hostEndFor(a) });
+  if (end && sameAttachment(parseAlias(end.alias), a)) notes.push(...(await dropHostEnd(pw, end, a, ovsdb)));
   return notes;
 }
 
 const sameAttachment = (x: Attachment | undefined, y: Attachment) => x !== undefined && x.containerId === y.containerId && x.ifname === y.ifname;
 
+/** Deletes a host end of ours, and its OVSDB port when it is on an Open vSwitch bridge. */
+async function dropHostEnd(pw: Pipework, end: Link, a: Attachment, ovsdb?: string): Promise<string[]> {
+  pw.hostSide.sock.request(deleteLinkRequest(end.index, `removing ${end.name} (CNI attachment ${a.containerId}/${a.ifname})`));
+  const notes = [`removed host end ${end.name}`];
+  // A port of a Linux bridge has a master in the kernel; an OVS port is known to OVSDB only.
+  if (end.master === undefined) {
+    const bridge = await dropOvsPort(ovsdb, end.name);
+    if (bridge) notes.push(`removed OVS port ${end.name} from ${bridge}`);
+  }
+  return notes;
+}
+
+async function dropOvsPort(ovsdb: string | undefined, name: string): Promise<string | undefined> {
+  const socket = ovsdb === undefined ? DEFAULT_OVSDB_SOCKET : parseOvsdbRemote(ovsdb);
+  if (!existsSync(socket)) return undefined;
+  const { OvsdbClient } = await import('../ovs/ovsdb.js');
+  const db = await OvsdbClient.connect({ socket });
+  try {
+    const port = await db.getPort(name);
+    if (!port?.bridge) return undefined;
+    await db.deletePort(port.bridge, name);
+    return port.bridge;
+  } finally {
+    db.close();
+  }
+}
+
 /** GC: removes the host ends of attachments the runtime no longer lists; returns those removed. */
-export function collect(pw: Pipework, valid: Attachment[]): Attachment[] {
-  const sock = pw.hostSide.sock;
+export async function collect(pw: Pipework, valid: Attachment[], ovsdb?: string): Promise<Attachment[]> {
   const stale: Attachment[] = [];
-  for (const link of listLinks(sock)) {
+  for (const link of listLinks(pw.hostSide.sock)) {
     const a = parseAlias(link.alias);
     if (!a || link.kind !== 'veth' || valid.some((v) => sameAttachment(a, v))) continue;
-    sock.request(deleteLinkRequest(link.index, `removing ${link.name} (stale CNI attachment ${a.containerId}/${a.ifname})`));
+    await dropHostEnd(pw, link, a, ovsdb);
     stale.push(a);
   }
   return stale;
