@@ -62,7 +62,8 @@ export async function add(pw: Pipework, spec: WiringSpec, a: Attachment, routes:
     if (hostEnd && hostEnd.kind === 'veth') sock.request(setLinkRequest(hostEnd.index, { alias: aliasOf(a) }, `marking ${hostEnd.name} as CNI attachment ${a.containerId}/${a.ifname}`));
     const interfaces: CniInterface[] = [];
     if (hostEnd && hostEnd.kind === 'veth') {
-      const bridge = hostEnd.master ? getLink(sock, { index: hostEnd.master }) : undefined;
+      // a Linux bridge is the host end's master; an OVS bridge is known by name (its device, if any, is in the kernel)
+      const bridge = hostEnd.master ? getLink(sock, { index: hostEnd.master }) : wired.kind === 'ovs' ? (getLink(sock, { name: wired.host }) ?? { name: wired.host, mac: undefined }) : undefined;
       if (bridge) interfaces.push({ name: bridge.name, mac: bridge.mac });
       interfaces.push({ name: hostEnd.name, mac: hostEnd.mac });
     }

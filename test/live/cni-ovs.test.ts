@@ -21,7 +21,8 @@ ovsTest('OVS: ADD makes an OVS port; DEL with no netns and GC remove it from OVS
   t.is(a.status, 0, a.stdout + a.stderr);
   const b = add(g2, 'b', '10.95.0.3/24');
   t.is(b.status, 0, b.stdout + b.stderr);
-  const [endA, endB] = [a.json!.interfaces[0].name as string, b.json!.interfaces[0].name as string];
+  t.deepEqual(a.json!.interfaces.map((i: { name: string }) => i.name).filter((n: string) => !n.startsWith('vpc')), ['ovsbr5', 'eth0']);
+  const [endA, endB] = [a.json!.interfaces[1].name as string, b.json!.interfaces[1].name as string];
   t.deepEqual(vsctl(o, 'list-ports', 'ovsbr5').split('\n').sort(), [endA, endB].sort());
 
   const del = call({ command: 'DEL', conf, hostNs: o.ns, netns: '', containerId: 'a', pluginDir: bin });
