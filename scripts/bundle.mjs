@@ -1,7 +1,8 @@
 // Bundles the compiled library and CLI into a few files (dist/bundle/). Node's ES module loader
 // pays per file: ~60 small modules cost ~40 ms to load, one bundle ~14 ms, and every CLI start and
 // bulk run pays it. Parts loaded on demand (DHCP, OVSDB, route/rule/tc, bulk) stay separate chunks.
-// Dependencies stay external: koffi carries a native addon.
+// The CNI plugin is an entry of its own: runtimes start it once per call, so it loads only what a
+// CNI command needs. Dependencies stay external: koffi carries a native addon.
 import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 
@@ -9,7 +10,7 @@ import { rmSync } from 'node:fs';
 rmSync('dist/bundle', { recursive: true, force: true });
 
 await build({
-  entryPoints: { cli: 'dist/src/cli/main.js', index: 'dist/src/index.js' },
+  entryPoints: { cli: 'dist/src/cli/main.js', index: 'dist/src/index.js', cni: 'dist/src/cni/main.js' },
   outdir: 'dist/bundle',
   outExtension: { '.js': '.mjs' },
   bundle: true,

@@ -76,6 +76,11 @@ async function run(command: Command, global: GlobalOptions, io: Io): Promise<num
       return runApply(command.file, global, io);
     case 'watch':
       return (await import('./watch.js')).runWatch(command.file, global, io);
+    case 'cni-install': {
+      const path = (await import('../cni/install.js')).installPlugin(command.dir);
+      io.out(`${path}\n`);
+      return EXIT_OK;
+    }
     case 'del':
       if (command.file) {
         if (command.guest) throw new UsageError('del takes a guest or -f FILE, not both');

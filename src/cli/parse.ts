@@ -31,6 +31,7 @@ export type Command =
   | { verb: 'wait'; ifname: string; timeout?: number }
   | { verb: 'apply'; file: string }
   | { verb: 'watch'; file: string }
+  | { verb: 'cni-install'; dir?: string }
   | { verb: 'help' }
   | { verb: 'version' };
 
@@ -67,6 +68,7 @@ const OPTIONS: Record<string, OptionDef> = {
   '--keep': { value: false, key: 'keep' },
   '--resolv-conf': { value: true, key: 'resolvConf' },
   '--wait': { value: false, key: 'wait' },
+  '--dir': { value: true, key: 'dir' },
   '-h': { value: false, key: 'help' },
   '--help': { value: false, key: 'help' },
   '--version': { value: false, key: 'version' },
@@ -149,6 +151,12 @@ function toCommand(pos: string[], opts: Record<string, string | boolean>, passth
     if (!file || pos.length > 1) throw new UsageError(`${verb} takes its wirings from a file: pipework ${verb} -f FILE`);
     return { verb, file };
   }
+  // "cni install" only: a host interface may well be named cni
+  if (verb === 'cni' && pos[1] === 'install') {
+    if (pos.length > 2) throw new UsageError(`unexpected "${pos[2]}": pipework cni install [--dir DIR]`);
+    return { verb: 'cni-install', dir: str(opts, 'dir') };
+  }
+  if (opts.dir !== undefined) throw new UsageError('--dir belongs to "pipework cni install"');
   if (VERBS.has(verb)) throw new UsageError(`unexpected ${verb}`);
   if (pos.length < 3) throw new UsageError(pos.length === 1 ? 'missing the guest and the address' : 'missing the address');
   if (pos.length > 4) throw new UsageError(`too many arguments: "${pos.slice(4).join(' ')}"`);
@@ -199,6 +207,7 @@ export const USAGE = `Usage:
   pipework --wait [-i <guestif>] [--timeout <seconds>]
   pipework apply -f <file>        pipework del -f <file>
   pipework watch -f <file>        (apply, then again to each container of the file when it starts)
+  pipework cni install [--dir <dir>]   (the CNI plugin, as <dir>/pipework; default /opt/cni/bin)
 
   <hostif>   a Linux bridge (created if missing and named br*), an Open vSwitch bridge (created if
              missing and named ovs*), a NIC (macvlan; --kind ipvlan; --direct-phys), mac:<addr>
