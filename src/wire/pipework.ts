@@ -25,7 +25,7 @@ import { stalePorts } from './drivers/ovs.js';
 import { candidateGuests, inventoryOf, type WiredInterface } from './inventory.js';
 import { applySteps, type Step, type StepHooks } from './plan.js';
 import type { BulkOptions, UnwireManyResult, UnwireTarget, WireManyOptions, WireManyResult } from './bulk.js';
-import { checkIfname, checkMtu, DEFAULT_IFNAME, parseAddresses, resolveMac, type NormalizedSpec, type WiringSpec } from './spec.js';
+import { checkIfname, checkMtu, DEFAULT_IFNAME, parseAddresses, resolveMac, type NormalizedSpec, validateAddresses, type WiringSpec } from './spec.js';
 
 export interface PipeworkOptions {
   /** the host side: a named netns or a handle; default the caller's own namespace */
@@ -343,7 +343,7 @@ export function normalize(spec: WiringSpec): NormalizedSpec {
   if (!spec.host.startsWith('mac:')) checkIfname(spec.host, 'host interface');
   const dhcpForm = typeof spec.addresses === 'string' ? parseDhcpForm(spec.addresses) : undefined;
   const dhcp = dhcpForm || spec.dhcp ? { ...dhcpForm, ...spec.dhcp, keep: spec.dhcp?.keep || dhcpForm?.keep } : undefined;
-  const addresses = dhcpForm ? [] : typeof spec.addresses === 'string' ? parseAddresses(spec.addresses) : (spec.addresses ?? []);
+  const addresses = dhcpForm ? [] : typeof spec.addresses === 'string' ? parseAddresses(spec.addresses) : validateAddresses(spec.addresses ?? []);
   return {
     host: spec.host,
     ifname: spec.ifname === undefined ? undefined : checkIfname(spec.ifname, 'guest interface name (-i)'),
