@@ -52,7 +52,7 @@ export const ovsDriver: Driver = {
       ),
       pair.step,
       {
-        what: `${bridge ? '' : `create OVS bridge ${hostIf}${datapathType ? ` (datapath ${datapathType})` : ''} and `}add ${lif} to it as a port${tag === undefined ? '' : ` with tag ${tag}`} (one OVSDB transaction)`,
+        what: `${bridge ? `add ${lif} to OVS bridge ${hostIf}` : `create OVS bridge ${hostIf}${datapathType ? ` (datapath ${datapathType})` : ''} and add ${lif} to it`} as a port${tag === undefined ? '' : ` with tag ${tag}`} (one OVSDB transaction)`,
         where: 'host',
         apply: async () => {
           await db.addPort(hostIf, lif, {
