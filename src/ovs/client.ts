@@ -12,7 +12,7 @@
 //  - ovs-vswitchd copies Open_vSwitch.next_cfg to cur_cfg once it has applied the database: bumping
 //    next_cfg in a transaction and waiting for cur_cfg to reach it is how a client knows its change is live.
 import { JsonRpcClient, JsonRpcError, type JsonRpcClientOptions } from './jsonrpc.js';
-import { OvsdbError, type Operation, type OperationResult } from './protocol.js';
+import { NotAppliedError, OvsdbError, type Operation, type OperationResult } from './protocol.js';
 import { DEFAULT_OVSDB_SOCKET } from './remote.js';
 
 export const OPEN_VSWITCH_DB = 'Open_vSwitch';
@@ -53,6 +53,7 @@ export class OvsdbConnection {
   protected readonly rpc: JsonRpcClient;
   private readonly waitApplied: boolean;
   private readonly applyTimeoutMs: number;
+  private probe?: Promise<boolean>;
 
   protected constructor(rpc: JsonRpcClient, socket: string, opts: OvsdbClientOptions) {
     this.rpc = rpc;
@@ -124,18 +125,24 @@ export class OvsdbConnection {
     return results.slice(0, ops.length);
   }
 
-  /** Waits until Open_vSwitch.cur_cfg >= cfg (ovs-vswitchd has applied the database up to cfg). */
+  /**
+   * Waits until Open_vSwitch.cur_cfg >= cfg (ovs-vswitchd has applied the database up to cfg).
+   * Rejects with NotAppliedError at once if no ovs-vswitchd serves the database, else after the
+   * apply timeout.
+   */
   async waitForCfg(cfg: number, context = 'waiting for ovs-vswitchd'): Promise<void> {
     const deadline = Date.now() + this.applyTimeoutMs;
     let delay = 5;
-    for (;;) {
+    for (let first = true; ; first = false) {
       const [r] = await this.transact([{ op: 'select', table: 'Open_vSwitch', where: [], columns: ['cur_cfg'] }], context);
       const cur = Number(r.rows?.[0]?.cur_cfg ?? 0);
       if (cur >= cfg) return;
+      if (first && !(await this.vswitchdRunning())) {
+        throw new NotAppliedError(`${this.rpc.label}: ${context}`, 'ovs-vswitchd is not running (nobody holds its lock on this database); the change is in the database');
+      }
       if (Date.now() >= deadline) {
-        throw new OvsdbError(
+        throw new NotAppliedError(
           `${this.rpc.label}: ${context}`,
-          'not applied',
           `ovs-vswitchd has not applied configuration ${cfg} within ${this.applyTimeoutMs} ms (cur_cfg is ${cur}); the change is in the database: is ovs-vswitchd running?`,
         );
       }
@@ -143,5 +150,27 @@ export class OvsdbConnection {
       delay = Math.min(delay * 2, 100);
     }
   }
+
+  /**
+   * Whether an ovs-vswitchd serves this database: while it runs it holds the lock named
+   * "ovs_vswitchd" (RFC 7047 section 4.1.8; it refuses to run as a second instance without it).
+   * Asked by requesting that lock and giving it back at once: granted means nobody held it.
+   */
+  vswitchdRunning(): Promise<boolean> {
+    // One probe at a time on a connection (the server refuses a second "lock" before the "unlock"):
+    // callers at the same moment share it.
+    this.probe ??= (async () => {
+      try {
+        const r = (await this.rpc.request('lock', [VSWITCHD_LOCK])) as { locked?: unknown } | null;
+        await this.rpc.request('unlock', [VSWITCHD_LOCK]);
+        return r?.locked !== true;
+      } finally {
+        this.probe = undefined;
+      }
+    })();
+    return this.probe;
+  }
 }
+
+const VSWITCHD_LOCK = 'ovs_vswitchd';
 

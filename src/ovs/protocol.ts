@@ -51,6 +51,18 @@ export class OvsdbError extends Error {
   }
 }
 
+/**
+ * The transaction committed, but ovs-vswitchd did not say it applied it (it is not running, or did
+ * not catch up in time): the database holds the change, the switch may not. Callers that must leave
+ * nothing behind remove what the transaction added; a removal is done as far as the database goes.
+ */
+export class NotAppliedError extends OvsdbError {
+  constructor(context: string, details: string) {
+    super(context, 'not applied', details);
+    this.name = 'NotAppliedError';
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Value helpers (pure)
 
