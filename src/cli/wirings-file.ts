@@ -28,7 +28,8 @@ export function readWiringsFile(path: string): string {
     if (!st.isFile()) throw new Error(`it is ${st.isDirectory() ? 'a directory' : 'not a regular file'}; give a regular file`);
     if (st.size > MAX_WIRINGS_FILE_BYTES) throw tooBig(`it is ${st.size} bytes`);
     // Read to the end, not to st.size: the file may grow meanwhile; one byte past the limit is enough to know.
-    const buf = Buffer.allocUnsafe(Math.min(st.size, MAX_WIRINGS_FILE_BYTES) + 1);
+    // At least 64 KiB per read: files such as those of /proc say they are empty.
+    const buf = Buffer.allocUnsafe(Math.min(Math.max(st.size, 64 << 10), MAX_WIRINGS_FILE_BYTES) + 1);
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {

@@ -80,3 +80,9 @@ test('apply -f with a file over the limit exits 1 with the message, before any s
   t.is(out.join(''), '');
   t.regex(err.join(''), /^pipework: cannot read .*apply\.yaml: it is 4194305 bytes; a wirings file may hold at most 4 MiB .*split it into several files and apply each\n$/);
 });
+
+test('a file whose size says nothing (procfs reports 0) is read to its end, not to its size', (t) => {
+  const text = readWiringsFile('/proc/self/status');
+  t.regex(text, /^Name:\s/);
+  t.regex(text, /\nPid:\s+\d+\n/);
+});
