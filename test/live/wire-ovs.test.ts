@@ -5,7 +5,7 @@ import { Pipework } from '../../src/index.js';
 import { cli } from '../helpers/cli.js';
 import { missingOvs, type Ovs, startOvs, startVswitchd, stopOvs, stopVswitchd, vsctl, vsctlList, vswitchdPid } from '../helpers/ovs.js';
 import { ConflictError, StepFailedError } from '../../src/index.js';
-import { createNetns, ipj, run, snapshot } from '../helpers/netns.js';
+import { createNetns, ipj, run, settledSnapshot, snapshot } from '../helpers/netns.js';
 import { pingWithin, waitOperUp } from '../kernel/traffic.js';
 
 const skipReason = missingOvs();
@@ -146,12 +146,13 @@ ovsTest('ovs-vswitchd stopped: a wiring is refused with nothing changed; del rem
   await stopVswitchd(o);
   try {
     const args = ['--host-netns', o.ns, '--ovsdb', `unix:${o.sock}`];
-    const state = () => ({ ns: snapshot(o.ns), h: snapshot(h), ports: vsctlList(o, 'Port').map((p) => p.name).sort() });
-    const before = state();
+    // Settled: the kernel is still reacting to the wiring above and to the daemon's exit.
+    const state = async () => ({ ns: await settledSnapshot(o.ns), h: snapshot(h), ports: vsctlList(o, 'Port').map((p) => p.name).sort() });
+    const before = await state();
     const r = await cli([...args, 'ovsbr6', h, '10.95.0.3/24']);
     t.is(r.code, 1);
     t.regex(r.stderr, /^pipework: ovs-vswitchd is not running for the OVS database at .*db\.sock: a port on ovsbr6 would carry no traffic; start ovs-vswitchd/);
-    t.deepEqual(state(), before);
+    t.deepEqual(await state(), before);
 
     const d = await cli([...args, 'del', g]);
     t.is(d.code, 0, d.stderr);
@@ -170,8 +171,8 @@ ovsTest('ovs-vswitchd stops answering during a wiring: the rollback removes the 
   t.teardown(() => pw.close());
   const g = createNetns(t, 'g');
   vsctl(o, 'add-br', 'ovsbr7', '--', 'set', 'Bridge', 'ovsbr7', 'datapath_type=netdev');
-  const state = () => ({ ns: snapshot(o.ns), g: snapshot(g), ports: vsctlList(o, 'Port').map((p) => p.name).sort() });
-  const before = state();
+  const state = async () => ({ ns: await settledSnapshot(o.ns), g: await settledSnapshot(g), ports: vsctlList(o, 'Port').map((p) => p.name).sort() });
+  const before = await state();
   const pid = vswitchdPid(o);
   try {
     // Stopped, not killed: it keeps its lock, so the client waits for it (10 s) and then gives up.
@@ -181,7 +182,7 @@ ovsTest('ovs-vswitchd stops answering during a wiring: the rollback removes the 
       },
     }), { instanceOf: StepFailedError });
     t.regex(e?.message ?? '', /not applied: ovs-vswitchd has not applied configuration/);
-    t.deepEqual(state(), before, 'no Port row, no veth left behind');
+    t.deepEqual(await state(), before, 'no Port row, no veth left behind');
   } finally {
     process.kill(pid, 'SIGCONT');
   }
