@@ -8,7 +8,7 @@
 //    "mac": "02:42:ac:11:00:05", "vlan": 7, "local": "vethg1", "mtu": 1500}
 // host, guest and address are required (for `del -f`, only guest; the same file serves both).
 import { withSession } from './session.js';
-import { readFileSync } from 'node:fs';
+import { readWiringsFile, yamlShapeProblem } from './wirings-file.js';
 import { createRequire } from 'node:module';
 import type { WiringSpec } from '../wire/spec.js';
 import type { BulkProgress, BulkStage, WireManyItem } from '../wire/bulk.js';
@@ -47,6 +47,8 @@ function yaml(): typeof import('yaml') {
 
 /** The list in a JSON or YAML text (a .json file is read as JSON, anything else as YAML, which includes JSON). */
 export function parseWiringsText(text: string, name = 'the file'): unknown[] {
+  const shape = name.endsWith('.json') ? undefined : yamlShapeProblem(text);
+  if (shape) throw new WiringFileError(`${name} ${shape}`);
   let data: unknown;
   try {
     data = name.endsWith('.json') ? JSON.parse(text) : yaml().parse(text);
@@ -148,7 +150,7 @@ function throwIfProblems(problems: SpecProblem[], list: readonly unknown[], name
 export function readWirings(file: string): unknown[] {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readWiringsFile(file);
   } catch (e) {
     throw new WiringFileError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
   }

@@ -4,7 +4,7 @@
 //   /path           any namespace file (a bind mount, /proc/N/ns/net, ...)
 //   WORD            a named namespace if one exists, else a Docker container (name, ID or ID prefix)
 //   docker:WORD     a Docker container, never a named namespace
-import { currentInode, namedNetnsExists, Netns } from '../netns/netns.js';
+import { checkNetnsName, currentInode, namedNetnsExists, Netns } from '../netns/netns.js';
 import { InputError, NotFoundError } from '../util/errors.js';
 import { DockerUnavailableError, inspectContainer } from './docker.js';
 
@@ -67,6 +67,7 @@ async function locate(ref: string, options: ResolveOptions): Promise<Guest> {
 }
 
 function namedOrFail(name: string): Netns {
+  checkNetnsName(name);
   if (!namedNetnsExists(name)) throw new GuestNotFoundError(`there is no network namespace named ${name}`, `create it with "ip netns add ${name}" or check the name`);
   return Netns.byName(name);
 }

@@ -33,7 +33,7 @@ export interface Outcome {
 
 export interface SocketOptions {
   protocol?: number;
-  /** multicast groups to join (RTNLGRP_*), for event listeners */
+  /** multicast groups to join (RTNLGRP_*), for event listeners; such a socket is bound (see adopt) */
   groups?: number[];
   /** bound on any single wait for the kernel, in ms */
   timeoutMs?: number;
@@ -81,7 +81,13 @@ export class NetlinkSocket {
     v.setBigInt64(0, BigInt(Math.floor(timeoutMs / 1000)), true);
     v.setBigInt64(8, BigInt((timeoutMs % 1000) * 1000), true);
     libc.setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, tv);
-    for (const g of options.groups ?? []) libc.setsockoptInt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, g);
+    if (options.groups?.length) {
+      // The kernel skips a listener whose port id equals the sender's (do_one_broadcast), and its own
+      // notifications are sent from port id 0: an unbound socket (port id 0 until its first send)
+      // would hear nothing. bind() with nl_pid 0 has the kernel assign a unique port id.
+      libc.bind(fd, sockaddrNl());
+      for (const g of options.groups) libc.setsockoptInt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, g);
+    }
     return new NetlinkSocket(fd);
   }
 
@@ -217,6 +223,13 @@ export class NetlinkSocket {
   private assertOpen(): void {
     if (this.closed) throw new Error('netlink socket used after close()');
   }
+}
+
+/** struct sockaddr_nl { nl_family, nl_pad, nl_pid, nl_groups } with pid 0 (the kernel picks) and no groups. */
+function sockaddrNl(): Uint8Array {
+  const a = new Uint8Array(12);
+  new DataView(a.buffer).setUint16(0, AF_NETLINK, true);
+  return a;
 }
 
 function copyMessage(m: NetlinkMessage): NetlinkMessage {

@@ -40,7 +40,7 @@ export class Netns {
   }
 
   static byName(name: string): Netns {
-    if (!/^[A-Za-z0-9_.-]+$/.test(name) || name === '.' || name === '..') throw new InputError(`"${name}" is not a valid netns name`);
+    checkNetnsName(name);
     return Netns.open(`${NETNS_RUN_DIR}/${name}`, `netns ${name}`, undefined, name);
   }
 
@@ -90,5 +90,25 @@ export function currentInode(): number {
 }
 
 export function namedNetnsExists(name: string): boolean {
-  return /^[A-Za-z0-9_.-]+$/.test(name) && fs.existsSync(`${NETNS_RUN_DIR}/${name}`);
+  return netnsNameProblem(name) === undefined && fs.existsSync(`${NETNS_RUN_DIR}/${name}`);
+}
+
+/**
+ * What is wrong with a netns name, as iproute2 judges it (a file name in NETNS_RUN_DIR: not empty,
+ * no "/", not "." or ".."), or undefined. Anything else would name a file outside that folder.
+ */
+export function netnsNameProblem(name: string): string | undefined {
+  if (name === '') return 'it is empty';
+  if (name.includes('/')) return 'it contains "/"';
+  if (name === '.' || name === '..') return `it is "${name}"`;
+  if (name.includes('\0')) return 'it contains a NUL byte';
+  if (Buffer.byteLength(name) > 255) return `it is ${Buffer.byteLength(name)} bytes long; the limit is 255`;
+  return undefined;
+}
+
+/** Throws InputError for a netns name that cannot be one (see netnsNameProblem). */
+export function checkNetnsName(name: string): string {
+  const problem = netnsNameProblem(name);
+  if (problem) throw new InputError(`invalid netns name ${JSON.stringify(name)}: ${problem}`, `give the name of a namespace in ${NETNS_RUN_DIR} (as "ip netns list" shows it), or the path of a netns file`);
+  return name;
 }

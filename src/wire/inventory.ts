@@ -71,8 +71,10 @@ function hostSideOf(host: HostSide, link: Link, hostId: number | undefined): { k
   const other = getLink(host.sock, { index: link.link });
   if (!other) return undefined;
   if (link.kind === 'veth') {
-    const bridge = other.master ? getLink(host.sock, { index: other.master })?.name : undefined;
-    return { kind: 'veth', hostIfname: other.name, bridge };
+    const master = other.master ? getLink(host.sock, { index: other.master }) : undefined;
+    // A port of an OVS kernel datapath has the datapath device (ovs-system) as master, not its
+    // bridge; that one is in OVSDB, as for the userspace datapath, whose ports have no master.
+    return { kind: 'veth', hostIfname: other.name, bridge: master?.kind === 'openvswitch' ? undefined : master?.name };
   }
   if (link.kind === 'macvlan' || link.kind === 'ipvlan' || link.kind === 'ipoib') {
     return { kind: link.kind, hostIfname: other.name, vlan: vlanIdOf(other) };

@@ -21,11 +21,11 @@ import type { DriverPlan, HostSide } from './driver.js';
 import { homeNameOf } from './drivers/direct.js';
 import { linkByMac, selectDriver } from './drivers/index.js';
 import { ipoibDriver } from './drivers/ipoib.js';
-import { stalePorts } from './drivers/ovs.js';
+import { stalePorts, unconfirmed } from './drivers/ovs.js';
 import { candidateGuests, inventoryOf, type WiredInterface } from './inventory.js';
 import { applySteps, type Step, type StepHooks } from './plan.js';
 import type { BulkOptions, UnwireManyResult, UnwireTarget, WireManyOptions, WireManyResult } from './bulk.js';
-import { checkIfname, checkMtu, DEFAULT_IFNAME, parseAddresses, resolveMac, type NormalizedSpec, type WiringSpec } from './spec.js';
+import { checkIfname, checkMtu, DEFAULT_IFNAME, parseAddresses, resolveMac, type NormalizedSpec, validateAddresses, type WiringSpec } from './spec.js';
 
 export interface PipeworkOptions {
   /** the host side: a named netns or a handle; default the caller's own namespace */
@@ -215,8 +215,8 @@ export class Pipework {
       const hostEnd = link.kind === 'veth' && link.link ? this.hostPeerOf(link) : undefined;
       gsock.request(deleteLinkRequest(link.index, `removing ${ifname} from ${guest.netns.label}`));
       if (hostEnd) {
-        const bridge = await this.removeOvsPort(hostEnd.name);
-        if (bridge) notes.push(`removed OVS port ${hostEnd.name} from ${bridge}`);
+        const removed = await this.removeOvsPort(hostEnd.name);
+        if (removed) notes.push(removed);
       }
       return { guest: guest.netns.label, ifname, removed: true, kind: link.kind, hostIfname: hostEnd?.name, notes };
     } finally {
@@ -290,20 +290,18 @@ export class Pipework {
     const db = await this.ovsdb();
     const notes: string[] = [];
     for (const p of await stalePorts(db, this.host.sock, { name, id: /^[0-9a-f]{64}$/.test(name) ? name : undefined }, ifname)) {
-      await db.deletePort(p.bridge, p.name);
-      notes.push(`removed stale OVS port ${p.name} from ${p.bridge}`);
+      notes.push(`removed stale OVS port ${p.name} from ${p.bridge}${await unconfirmed(db.deletePort(p.bridge, p.name))}`);
     }
     return notes;
   }
 
-  /** Removes the OVS port of a host end, if it is one; returns its bridge. */
+  /** Removes the OVS port of a host end, if it is one; returns a note saying so. */
   private async removeOvsPort(name: string): Promise<string | undefined> {
     if (!existsSync(this.ovsSocket)) return undefined;
     const db = await this.ovsdb();
     const port = await db.getPort(name);
     if (!port?.bridge) return undefined;
-    await db.deletePort(port.bridge, name);
-    return port.bridge;
+    return `removed OVS port ${name} from ${port.bridge}${await unconfirmed(db.deletePort(port.bridge, name))}`;
   }
 
   /** The host end of a guest's veth, if it lives in this session's host namespace. */
@@ -348,7 +346,7 @@ export function normalize(spec: WiringSpec): NormalizedSpec {
   if (!spec.host.startsWith('mac:')) checkIfname(spec.host, 'host interface');
   const dhcpForm = typeof spec.addresses === 'string' ? parseDhcpForm(spec.addresses) : undefined;
   const dhcp = dhcpForm || spec.dhcp ? { ...dhcpForm, ...spec.dhcp, keep: spec.dhcp?.keep || dhcpForm?.keep } : undefined;
-  const addresses = dhcpForm ? [] : typeof spec.addresses === 'string' ? parseAddresses(spec.addresses) : (spec.addresses ?? []);
+  const addresses = dhcpForm ? [] : typeof spec.addresses === 'string' ? parseAddresses(spec.addresses) : validateAddresses(spec.addresses ?? []);
   return {
     host: spec.host,
     ifname: spec.ifname === undefined ? undefined : checkIfname(spec.ifname, 'guest interface name (-i)'),

@@ -86,7 +86,12 @@ function parseOne(item: string): AddressWithGateway {
   return { cidr, gateway };
 }
 
-function validateAddresses(list: AddressWithGateway[]): AddressWithGateway[] {
+/**
+ * Checks a list of addresses as a whole (also when the library is given them already parsed): one
+ * gateway per family, of its address's family, none of them one of the guest's own addresses, and
+ * no address twice.
+ */
+export function validateAddresses(list: AddressWithGateway[]): AddressWithGateway[] {
   const gateways = new Map<Family, IpAddress>();
   const seen: Cidr[] = [];
   for (const a of list) {
@@ -107,6 +112,12 @@ function validateAddresses(list: AddressWithGateway[]): AddressWithGateway[] {
       if (seen.some((s) => equalBytes(s.bytes, a.cidr!.bytes))) throw new InputError(`address ${formatIp(a.cidr.bytes)} is given twice`);
       seen.push(a.cidr);
     }
+  }
+  for (const gw of gateways.values()) {
+    // The kernel takes it (a route via a local address), but the guest would then route every
+    // packet to itself: no default route works that way.
+    const own = seen.find((c) => equalBytes(c.bytes, gw.bytes));
+    if (own) throw new InputError(`gateway ${formatIp(gw.bytes)} is the guest's own address (${formatCidr(own)})`, "give the address of a router on the guest's network, or drop @GATEWAY");
   }
   return list;
 }

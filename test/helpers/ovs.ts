@@ -63,9 +63,26 @@ export function startOvs(): Ovs {
   // On plain unix sockets ovsdb-server never probes; this Manager listener does, every second.
   vsctl(o, '--no-wait', 'init', '--', '--id=@m', 'create', 'Manager', `target="punix:${o.probeSock}"`, 'inactivity_probe=1000',
     '--', 'set', 'Open_vSwitch', '.', 'manager_options=@m');
-  run('ip', ['netns', 'exec', o.ns, 'ovs-vswitchd', `unix:${o.sock}`, `--pidfile=${join(dir, 'vswitchd.pid')}`, '--detach',
-    `--log-file=${join(dir, 'vswitchd.log')}`], { env });
+  startVswitchd(o);
   return o;
+}
+
+/** Starts ovs-vswitchd (again) on the test's database; it returns once the daemon has detached. */
+export function startVswitchd(o: Ovs): void {
+  run('ip', ['netns', 'exec', o.ns, 'ovs-vswitchd', `unix:${o.sock}`, `--pidfile=${join(o.dir, 'vswitchd.pid')}`, '--detach',
+    `--log-file=${join(o.dir, 'vswitchd.log')}`], { env: o.env });
+}
+
+/** Stops ovs-vswitchd alone: the database and its server stay. */
+export function stopVswitchd(o: Ovs): Promise<void> {
+  return stopByPid(join(o.dir, 'vswitchd.pid'));
+}
+
+/** The running ovs-vswitchd's PID. */
+export function vswitchdPid(o: Ovs): number {
+  const pid = readPid(join(o.dir, 'vswitchd.pid'));
+  if (!pid) throw new Error(`no ovs-vswitchd PID in ${o.dir}`);
+  return pid;
 }
 
 export async function stopOvs(o: Ovs): Promise<void> {

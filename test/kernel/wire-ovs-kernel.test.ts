@@ -2,6 +2,7 @@
 // suite can only use the userspace datapath, since this machine's own kernel has no such module.
 // ovs-vsctl and iproute2 are the oracles; traffic crosses the kernel datapath.
 import { Pipework } from '../../src/index.js';
+import { cli } from '../helpers/cli.js';
 import { startOvs, stopOvs, vsctl } from '../helpers/ovs.js';
 import { createNetns, ipj } from '../helpers/netns.js';
 import { kernelTest } from './features.js';
@@ -29,6 +30,10 @@ kernelTest('OVS kernel datapath: tagged ports from pipework; 7 talks to 7 throug
   await waitOperUp(c, ['eth1']);
   t.true(pingWithin(a, '10.89.0.3'), 'tag 7 to tag 7');
   t.false(pingWithin(c, '10.89.0.2', 2), 'tag 8 cannot reach tag 7');
+  // ls names the OVS bridge (from OVSDB), not the kernel datapath device the port is enslaved to.
+  const ls = await cli(['--host-netns', o.ns, '--ovsdb', `unix:${o.sock}`, '--json', 'ls', a]);
+  t.is(ls.code, 0, ls.stderr);
+  t.like(JSON.parse(ls.stdout), [{ ifname: 'eth1', hostIfname: ra.hostIfname, bridge: 'ovsk0' }]);
   for (const g of [a, b, c]) await pw.unwire(g);
   t.is(vsctl(o, 'list-ports', 'ovsk0'), '', 'del removed the ports');
 });

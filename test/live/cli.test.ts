@@ -53,6 +53,12 @@ test('exit codes: 2 with usage on stderr for a wrong call, 1 with a message for 
     [['eth9', guest, '10.0.0.5/24'], /I do not know how to setup interface eth9\./],
     [['br1', 'pwt-nonexistent', '10.0.0.5/24'], /neither a named netns nor a container/],
     [['br1', '-i', 'waytoolonginterface', guest, '10.0.0.5/24'], /at most 15|limit is 15/],
+    [['br1', guest, '10.125.3.5/24@10.125.3.5'], /gateway 10\.125\.3\.5 is the guest's own address \(10\.125\.3\.5\/24\)/],
+    [['lo', guest, '10.0.0.5/24'], /lo is a loopback interface: it leads to no network a guest could join; give a bridge/],
+    [['--dry-run', 'lo', guest, '10.0.0.5/24'], /lo is a loopback interface/],
+    [['br1', 'netns:../../etc', '10.0.0.5/24'], /invalid netns name "\.\.\/\.\.\/etc": it contains "\/"/],
+    [['del', 'netns:../../etc'], /invalid netns name "\.\.\/\.\.\/etc": it contains "\/"/],
+    [['br1', 'netns:..', '10.0.0.5/24'], /invalid netns name "\.\.": it is "\.\."/],
   ];
   for (const [args, message] of cases) {
     const r = await cli(['--host-netns', host, ...args]);

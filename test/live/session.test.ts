@@ -4,13 +4,14 @@
 import test, { type ExecutionContext } from 'ava';
 import {
   AF_INET, AF_UNSPEC, IFF_LOOPBACK, IFF_UP, IFLA_IFNAME, IFLA_INFO_KIND, IFLA_LINKINFO, IFLA_MTU, NLM_F_CREATE, NLM_F_EXCL, RTM_GETADDR,
-  RTM_GETLINK, RTM_GETROUTE, RTM_NEWLINK, RT_TABLE_MAIN,
+  RTM_GETLINK, RTM_GETROUTE, RTM_NEWLINK, RT_TABLE_MAIN, RTNLGRP_LINK,
 } from '../../src/netlink/constants.js';
 import { KernelError } from '../../src/netlink/errors.js';
 import { decodeAddress, ifaddrmsg } from '../../src/netlink/rtnl/address.js';
 import { decodeLink, ifinfomsg } from '../../src/netlink/rtnl/link.js';
 import { decodeRoute, rtmsg } from '../../src/netlink/rtnl/route.js';
 import { NetlinkSocket } from '../../src/netlink/session.js';
+import { pollReadable } from '../../native/libc.js';
 import { inNetns } from '../../src/netns/enter.js';
 import { Netns } from '../../src/netns/netns.js';
 import { formatIp } from '../../src/util/ip.js';
@@ -183,4 +184,21 @@ test('dumps of addresses and routes decode what ip shows', (t) => {
   t.is(names.get(via!.oif!), 'br0');
   const mainCount = ipj(ns, '-4', 'route', 'show', 'table', 'main').length;
   t.is(routes.filter((r) => r?.table === RT_TABLE_MAIN).length, mainCount);
+});
+
+test('a socket that joins multicast groups hears the kernel\'s notifications without ever sending', (t) => {
+  const ns = createNetns(t, 'ev');
+  const handle = Netns.byName(ns);
+  t.teardown(() => handle.close());
+  const events = inNetns(handle, () => NetlinkSocket.open({ groups: [RTNLGRP_LINK] }));
+  t.teardown(() => events.close());
+  ipn(ns, 'link', 'add', 'ev0', 'type', 'veth', 'peer', 'name', 'ev1');
+  // Another process made the change: the event is queued once `ip` has exited. The poll bound is
+  // a safety net against a hang, not a measurement.
+  t.true(pollReadable(events.fd, 5000), 'an RTM_NEWLINK notification is queued');
+  const names: string[] = [];
+  for (let batch = events.receiveNow(); batch.length; batch = events.receiveNow()) {
+    for (const m of batch) if (m.type === RTM_NEWLINK) names.push(decodeLink(m).name ?? '');
+  }
+  t.true(names.includes('ev0') || names.includes('ev1'), `notified links: ${names.join(', ')}`);
 });

@@ -3,8 +3,9 @@
 import test, { type ExecutionContext } from 'ava';
 import { Pipework } from '../../src/index.js';
 import { cli } from '../helpers/cli.js';
-import { missingOvs, type Ovs, startOvs, stopOvs, vsctl, vsctlList } from '../helpers/ovs.js';
-import { createNetns, ipj, run, snapshot } from '../helpers/netns.js';
+import { missingOvs, type Ovs, startOvs, startVswitchd, stopOvs, stopVswitchd, vsctl, vsctlList, vswitchdPid } from '../helpers/ovs.js';
+import { ConflictError, StepFailedError } from '../../src/index.js';
+import { createNetns, ipj, run, settledSnapshot, snapshot } from '../helpers/netns.js';
 import { pingWithin, waitOperUp } from '../kernel/traffic.js';
 
 const skipReason = missingOvs();
@@ -117,4 +118,73 @@ ovsTest("a guest that went away leaves a stale port: del removes it, and a new w
   t.is(vsctl(o, 'list-ports', 'ovsbr4'), again.hostIfname!);
   await pw.unwire(g);
   vsctl(o, 'del-br', 'ovsbr4');
+});
+
+ovsTest('a different tag names the current one; ls shows bridge and tag; the step names an existing bridge', async (t, o) => {
+  const pw = session(o);
+  t.teardown(() => pw.close());
+  const [g, h] = [createNetns(t, 'g'), createNetns(t, 'h')];
+  const wired = await pw.wire({ host: 'ovsbr5', guest: g, addresses: '10.94.0.2/24', vlan: 7 });
+  t.teardown(() => vsctl(o, '--if-exists', 'del-br', 'ovsbr5'));
+  await t.throwsAsync(pw.wire({ host: 'ovsbr5', guest: g, addresses: '10.94.0.2/24', vlan: 9 }), {
+    instanceOf: ConflictError,
+    message: new RegExp(`^eth1 in netns ${g} is already wired to OVS bridge ovsbr5 but differs: its port ${wired.hostIfname} has tag 7, asked for tag 9; remove it first`),
+  });
+  await t.throwsAsync(pw.wire({ host: 'ovsbr5', guest: g, addresses: '10.94.0.2/24' }), { instanceOf: ConflictError, message: /has tag 7, asked for no tag/ });
+  const ls = await cli(['--host-netns', o.ns, '--ovsdb', `unix:${o.sock}`, 'ls', g]);
+  t.is(ls.code, 0, ls.stderr);
+  t.regex(ls.stdout, new RegExp(`\\b${wired.hostIfname} on ovsbr5 vlan 7\\b`));
+  const plan = await pw.wire({ host: 'ovsbr5', guest: h, addresses: '10.94.0.3/24' }, { dryRun: true });
+  t.true(plan.steps.includes(`[host] add ${plan.hostIfname} to OVS bridge ovsbr5 as a port (one OVSDB transaction)`), plan.steps.join('\n'));
+});
+
+ovsTest('ovs-vswitchd stopped: a wiring is refused with nothing changed; del removes the port, exits 0 and says so', async (t, o) => {
+  const pw = session(o);
+  t.teardown(() => pw.close());
+  const [g, h] = [createNetns(t, 'g'), createNetns(t, 'h')];
+  const wired = await pw.wire({ host: 'ovsbr6', guest: g, addresses: '10.95.0.2/24' });
+  await stopVswitchd(o);
+  try {
+    const args = ['--host-netns', o.ns, '--ovsdb', `unix:${o.sock}`];
+    // Settled: the kernel is still reacting to the wiring above and to the daemon's exit.
+    const state = async () => ({ ns: await settledSnapshot(o.ns), h: snapshot(h), ports: vsctlList(o, 'Port').map((p) => p.name).sort() });
+    const before = await state();
+    const r = await cli([...args, 'ovsbr6', h, '10.95.0.3/24']);
+    t.is(r.code, 1);
+    t.regex(r.stderr, /^pipework: ovs-vswitchd is not running for the OVS database at .*db\.sock: a port on ovsbr6 would carry no traffic; start ovs-vswitchd/);
+    t.deepEqual(await state(), before);
+
+    const d = await cli([...args, 'del', g]);
+    t.is(d.code, 0, d.stderr);
+    t.regex(d.stderr, new RegExp(`removed OVS port ${wired.hostIfname} from ovsbr6 \\(from the database: ovs-vswitchd is not running`));
+    t.is(vsctl(o, 'list-ports', 'ovsbr6'), '', 'the Port row is gone');
+    t.false(ipj(g, 'link', 'show').some((l: { ifname: string }) => l.ifname === 'eth1'));
+    t.false(ipj(o.ns, 'link', 'show').some((l: { ifname: string }) => l.ifname === wired.hostIfname));
+  } finally {
+    startVswitchd(o);
+  }
+  vsctl(o, 'del-br', 'ovsbr6');
+});
+
+ovsTest('ovs-vswitchd stops answering during a wiring: the rollback removes the Port row its transaction added', async (t, o) => {
+  const pw = session(o);
+  t.teardown(() => pw.close());
+  const g = createNetns(t, 'g');
+  vsctl(o, 'add-br', 'ovsbr7', '--', 'set', 'Bridge', 'ovsbr7', 'datapath_type=netdev');
+  const state = async () => ({ ns: await settledSnapshot(o.ns), g: await settledSnapshot(g), ports: vsctlList(o, 'Port').map((p) => p.name).sort() });
+  const before = await state();
+  const pid = vswitchdPid(o);
+  try {
+    // Stopped, not killed: it keeps its lock, so the client waits for it (10 s) and then gives up.
+    const e = await t.throwsAsync(pw.wire({ host: 'ovsbr7', guest: g, addresses: '10.96.0.2/24' }, {
+      beforeStep: (_n, step) => {
+        if (step.what.includes('as a port')) process.kill(pid, 'SIGSTOP');
+      },
+    }), { instanceOf: StepFailedError });
+    t.regex(e?.message ?? '', /not applied: ovs-vswitchd has not applied configuration/);
+    t.deepEqual(await state(), before, 'no Port row, no veth left behind');
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+  vsctl(o, 'del-br', 'ovsbr7');
 });

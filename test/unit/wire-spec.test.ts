@@ -25,6 +25,9 @@ test('address spec errors name the problem and the fix', (t) => {
     ['0.0.0.0/8', /unspecified/],
     ['224.0.0.1/24', /not a unicast/],
     ['ff02::1/64', /multicast/],
+    ['10.125.3.5/24@10.125.3.5', /gateway 10\.125\.3\.5 is the guest's own address \(10\.125\.3\.5\/24\).*router/],
+    ['10.125.3.5/24,10.125.4.6/24@10.125.3.5', /gateway 10\.125\.3\.5 is the guest's own address/],
+    ['fd00::5/64@fd00::5', /gateway fd00::5 is the guest's own address \(fd00::5\/64\)/],
   ];
   for (const [spec, message] of bad) t.throws(() => parseAddresses(spec), { instanceOf: InputError, message }, spec);
 });

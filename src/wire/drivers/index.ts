@@ -1,5 +1,6 @@
 // Which driver serves a host interface. The order of the checks is pipework's: an existing
 // interface is classified by what it is; a missing one by its name's prefix.
+import { IFF_LOOPBACK } from '../../netlink/constants.js';
 import type { NetlinkSocket } from '../../netlink/session.js';
 import { type Link, listLinks } from '../../ops/link.js';
 import { isBridge } from '../../ops/links/bridge.js';
@@ -22,6 +23,10 @@ export interface DriverChoice {
 
 export function selectDriver(hostIf: string, hostLink: Link | undefined, choice: DriverChoice = {}): Driver {
   if (hostLink) {
+    // The kernel would refuse a macvlan on it with an unrelated complaint (MTU, or a bare EINVAL).
+    if (hostLink.flags & IFF_LOOPBACK) {
+      throw new InputError(`${hostIf} is a loopback interface: it leads to no network a guest could join`, 'give a bridge (e.g. br1, created if missing) or a NIC');
+    }
     if (isBridge(hostLink)) {
       if (choice.directPhys) throw new InputError(`--direct-phys moves a NIC into the guest; ${hostIf} is a bridge`);
       return bridgeDriver;

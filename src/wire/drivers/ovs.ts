@@ -5,7 +5,8 @@
 import { getLink } from '../../ops/link.js';
 import type { Guest } from '../../guest/resolve.js';
 import type { NetlinkSocket } from '../../netlink/session.js';
-import type { OvsdbClient } from '../../ovs/ovsdb.js';
+import type { OvsdbClient } from '../../ovs/vswitch.js';
+import { NotAppliedError } from '../../ovs/protocol.js';
 import { ConflictError } from '../../util/errors.js';
 import type { Driver, DriverContext, DriverPlan } from '../driver.js';
 import { planForExisting } from '../existing.js';
@@ -30,18 +31,31 @@ export const ovsDriver: Driver = {
     const existingHost = getLink(host.sock, { name: lif });
     const port = await db.getPort(lif);
     if (existingGuest) {
-      const ours = existingGuest.kind === 'veth' && existingHost?.kind === 'veth' && existingHost.link === existingGuest.index && port?.bridge === hostIf && port.tag === tag;
-      return planForExisting(ctx, existingGuest, ours, { kind: 'ovs', via: `OVS bridge ${hostIf} through ${lif}${tag === undefined ? '' : ` (tag ${tag})`}`, hostIfname: lif, notes });
+      const paired = existingGuest.kind === 'veth' && existingHost?.kind === 'veth' && existingHost.link === existingGuest.index && port?.bridge === hostIf;
+      if (paired && port.tag !== tag) {
+        const has = port.tag === undefined ? 'has no tag' : `has tag ${port.tag}`;
+        throw new ConflictError(`${label} is already wired to OVS bridge ${hostIf} but differs: its port ${lif} ${has}, asked for ${tag === undefined ? 'no tag' : `tag ${tag}`}`, `remove it first with: pipework del ${guest.ref} -i ${ifname}`);
+      }
+      return planForExisting(ctx, existingGuest, paired, { kind: 'ovs', via: `OVS bridge ${hostIf} through ${lif}${tag === undefined ? '' : ` (tag ${tag})`}`, hostIfname: lif, notes });
     }
     if (existingHost) throw new ConflictError(`Link ${lif} exists`, `it belongs to another wiring: choose another host-side name with -l, or remove ${lif}`);
     const stale = await stalePorts(db, host.sock, { name: guestName(guest), id: guest.container?.id }, ifname);
     if (port && !stale.some((p) => p.name === lif)) {
       throw new ConflictError(`OVS port ${lif} already exists on ${port.bridge ? `bridge ${port.bridge}` : 'no bridge'}`, `remove it with: pipework del, or ovs-vsctl del-port ${lif}`);
     }
+    // Without it the port would carry no traffic, and the wait for it to apply the change would time out.
+    if (!(await db.vswitchdRunning())) {
+      throw new ConflictError(`ovs-vswitchd is not running for the OVS database at ${db.socket}: a port on ${hostIf} would carry no traffic`, 'start ovs-vswitchd, then wire again');
+    }
     const bridge = await db.getBridge(hostIf);
     const datapathType = ctx.ovsDatapath ?? (await inheritedDatapath(db));
     const mtu = ctx.mtu ?? ctx.hostLink?.mtu;
     const pair = vethPairStep(ctx, lif, { what: '', mtu: () => mtu });
+    /** The undo of the OVSDB step: the port, and the bridge if the step created it and it is empty. */
+    const removeAdded = async (waitApplied?: boolean) => {
+      await unconfirmed(db.deletePort(hostIf, lif, { waitApplied }));
+      if (!bridge && (await db.listPorts(hostIf)).length === 0) await unconfirmed(db.deleteBridge(hostIf, { waitApplied }));
+    };
     const steps: Step[] = [
       ...stale.map(
         (p): Step => ({
@@ -52,25 +66,44 @@ export const ovsDriver: Driver = {
       ),
       pair.step,
       {
-        what: `${bridge ? '' : `create OVS bridge ${hostIf}${datapathType ? ` (datapath ${datapathType})` : ''} and `}add ${lif} to it as a port${tag === undefined ? '' : ` with tag ${tag}`} (one OVSDB transaction)`,
+        what: `${bridge ? `add ${lif} to OVS bridge ${hostIf}` : `create OVS bridge ${hostIf}${datapathType ? ` (datapath ${datapathType})` : ''} and add ${lif} to it`} as a port${tag === undefined ? '' : ` with tag ${tag}`} (one OVSDB transaction)`,
         where: 'host',
         apply: async () => {
-          await db.addPort(hostIf, lif, {
-            tag,
-            externalIds: externalIds(ctx, hostIf, tag),
-            createBridge: bridge ? false : { datapathType },
-          });
+          try {
+            await db.addPort(hostIf, lif, {
+              tag,
+              externalIds: externalIds(ctx, hostIf, tag),
+              createBridge: bridge ? false : { datapathType },
+            });
+          } catch (e) {
+            // Committed, but ovs-vswitchd did not confirm: the step failed, and what it added is
+            // removed here, since a failed step is not undone with the others.
+            if (e instanceof NotAppliedError) await removeAdded(false).catch(() => undefined);
+            throw e;
+          }
         },
-        undo: async () => {
-          await db.deletePort(hostIf, lif);
-          if (!bridge && (await db.listPorts(hostIf)).length === 0) await db.deleteBridge(hostIf);
-        },
+        undo: () => removeAdded(),
       },
       ...guestConfigSteps({ sock: gsock, label, index: pair.guestIndex }, ctx.addresses),
     ];
     return { kind: 'ovs', steps, notes, hostIfname: lif, alreadyWired: false };
   },
 };
+
+/**
+ * '' once ovs-vswitchd has applied a removal; a note when it did not confirm it. The row is gone
+ * from the database all the same, and the database decides what the switch will have: the removal
+ * stands (a rollback is complete, `del` succeeds).
+ */
+export async function unconfirmed(removal: Promise<unknown>): Promise<string> {
+  try {
+    await removal;
+    return '';
+  } catch (e) {
+    if (!(e instanceof NotAppliedError)) throw e;
+    return ` (from the database: ${e.details})`;
+  }
+}
 
 /** The guest's name in pipework's external_ids. */
 const guestName = (g: Guest) => g.container?.name ?? g.netns.name ?? g.ref;
