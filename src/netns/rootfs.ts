@@ -17,7 +17,17 @@ import * as path from 'node:path';
 import { O, openat2, RESOLVE_IN_ROOT, RESOLVE_NO_MAGICLINKS } from '../../native/files.js';
 import { SysError } from '../../native/libc.js';
 import { InputError } from '../util/errors.js';
-import { fileKind } from '../util/read-file.js';
+
+/** What a non-regular file is, for messages. */
+export function fileKind(st: fs.Stats): string {
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isDirectory()) return 'a directory';
+  if (st.isSymbolicLink()) return 'a symbolic link';
+  return 'not a regular file';
+}
 
 interface Where {
   /** the file as named in messages: "/etc/resolv.conf in container web" */
