@@ -6,6 +6,7 @@ import {
 } from '../netlink/constants.js';
 import { familyToAf } from '../netlink/rtnl/address.js';
 import { decodeRoute, type Route, type RouteDetails, rtmsg } from '../netlink/rtnl/route.js';
+import { isKernelError } from '../netlink/errors.js';
 import type { NetlinkSocket, Request } from '../netlink/session.js';
 import { MessageWriter } from '../netlink/writer.js';
 import type { Cidr, Family } from '../util/ip.js';
@@ -95,9 +96,19 @@ export function deleteDumpedRouteRequest(route: RouteDetails, what: string): Req
   return { type: RTM_DELROUTE, message: w.finish(), what };
 }
 
-/** Routes of one family, filtered by table in the kernel when given (strict checking). */
+/**
+ * Routes of one family, filtered by table in the kernel when given (strict checking). A table that does
+ * not exist yet (IPv4 main in a namespace whose loopback never came up) holds no routes: the kernel
+ * answers a filtered dump of it with ENOENT, which is an empty list, as iproute2 shows it.
+ */
 export function listRoutes(sock: NetlinkSocket, filter: { family: Family; table?: number }, where = ''): Route[] {
-  const found = sock.dump(routeDumpRequest(filter.family, filter.table, `listing IPv${filter.family} routes${where}`));
+  let found;
+  try {
+    found = sock.dump(routeDumpRequest(filter.family, filter.table, `listing IPv${filter.family} routes${where}`));
+  } catch (e) {
+    if (filter.table !== undefined && isKernelError(e, 'ENOENT')) return [];
+    throw e;
+  }
   const out: Route[] = [];
   for (const m of found) {
     const r = decodeRoute(m);
