@@ -41,15 +41,15 @@ import { deleteLinkRequest, type Link, listLinks, setLinkRequest } from '../ops/
 import { createBridgeRequest, isBridge } from '../ops/links/bridge.js';
 import { createVethRequest } from '../ops/links/veth.js';
 import { defaultRoutes, type Route, routeRequest } from '../ops/route.js';
-import { ConflictError, InputError } from '../util/errors.js';
+import { ConflictError, InputError, NotFoundError } from '../util/errors.js';
 import { type Cidr, formatCidr, formatIp, formatMac, inSubnet, type IpAddress, parseMac } from '../util/ip.js';
 import type { HostSide } from './driver.js';
 import { bridgeDriver } from './drivers/bridge.js';
 import { selectDriver } from './drivers/index.js';
 import { hostEndName } from './names.js';
-import { normalize, type Pipework, type UnwireResult, type WireResult } from './pipework.js';
+import type { Pipework, UnwireResult, WireResult } from './pipework.js';
 import { type UnwireTarget, validateSpecs, validateTargets } from './bulk-validate.js';
-import { DEFAULT_IFNAME, type WiringSpec } from './spec.js';
+import { DEFAULT_IFNAME, normalize, type WiringSpec } from './spec.js';
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -371,7 +371,8 @@ export async function wireMany(pw: Pipework, specs: readonly WiringSpec[], optio
     job.req = normalize(job.spec);
     job.ifname = job.req.ifname ?? DEFAULT_IFNAME;
     const r = job.req;
-    job.slow = options.dryRun === true || r.host.startsWith('mac:') || r.vlan !== undefined || r.kind !== undefined || r.mode !== undefined || r.directPhys === true || r.pkey !== undefined;
+    job.slow =
+      options.dryRun === true || r.host.startsWith('mac:') || r.vlan !== undefined || r.kind !== undefined || r.mode !== undefined || r.directPhys === true || r.pkey !== undefined || r.dhcp !== undefined;
   }
   progress('validate', specs.length, specs.length);
 
@@ -848,18 +849,24 @@ function removeUnusedBridges(host: HostSide, bridges: Map<string, BridgeState>, 
   }
 }
 
-/** The one-guest path, for whatever the fast path does not do. */
+/**
+ * Guests planned one by one, by their driver, on the guest already resolved: re-runs (the driver
+ * compares the kernel with the request), the other drivers and forms. A bounded number at once, so
+ * that a slow step (a DHCP exchange) does not hold the others up.
+ */
+const PLANNED_CONCURRENCY = 16;
+
 async function fallback(pw: Pipework, jobs: WireJob[], options: WireManyOptions, fail: Fail<WireJob>, progress: Progress): Promise<void> {
   let done = 0;
-  for (const job of jobs) {
+  await pool(jobs, PLANNED_CONCURRENCY, async (job) => {
     try {
-      const result = await pw.wire(job.spec, { dryRun: options.dryRun });
+      const result = await pw.wireResolved(job.guest!, job.req!, { dryRun: options.dryRun });
       job.item = { index: job.index, guest: job.spec.guest, status: options.dryRun ? 'planned' : result.changed ? 'wired' : 'unchanged', result };
     } catch (e) {
       fail(job, 'fallback', e);
     }
     if (++done % 64 === 0) progress('fallback', done, jobs.length);
-  }
+  });
   if (jobs.length) progress('fallback', jobs.length, jobs.length);
 }
 
@@ -926,11 +933,22 @@ export async function unwireMany(pw: Pipework, targets: readonly UnwireTarget[],
     const wave = pending.slice(at, at + size);
     try {
       clock.enter('resolve');
+      const gone: UnwireJob[] = [];
       await resolveWave(pw, wave, options, (job, e) => {
         // A guest that is gone took its namespace, and every interface in it, along.
-        if (isGone(e)) absent(job, job.spec.guest, `${errorOf(e).message}: nothing to remove`);
-        else fail(job, 'resolve', e);
+        if (isGone(e)) {
+          absent(job, job.spec.guest, `${errorOf(e).message}: nothing to remove`);
+          gone.push(job);
+        } else fail(job, 'resolve', e);
       }, progress);
+      // ... but not its OVS ports, which live in OVSDB: removed as unwire() removes them.
+      for (const job of gone) {
+        try {
+          job.item!.result!.notes.push(...(await pw.removeStaleOvsPorts(job.spec.guest, job.ifname)));
+        } catch (e) {
+          fail(job, 'resolve', e);
+        }
+      }
       clock.enter('sockets');
       await presizeFdTable(host.sock.fd, wave.length * 2);
       for (const job of wave) {
@@ -943,6 +961,7 @@ export async function unwireMany(pw: Pipework, targets: readonly UnwireTarget[],
       }
       clock.enter('links');
       findLinks(host, wave, absent, fail);
+      await unwireFully(pw, wave, fail);
       removeLinks(host, wave, fail);
       progress('links', wave.length, wave.length);
     } finally {
@@ -963,9 +982,8 @@ export async function unwireMany(pw: Pipework, targets: readonly UnwireTarget[],
   };
 }
 
-function isGone(e: unknown): boolean {
-  return e instanceof InputError && /does not exist|is not running|no network namespace named|neither a named netns nor a container known|knows no container/.test(e.message);
-}
+/** A guest that is gone (no such namespace, container or process): nothing of it is left to remove. */
+const isGone = (e: unknown): boolean => e instanceof NotFoundError;
 
 /** The guest interfaces (one get per guest) and, for veths, their host ends (one batch). */
 function findLinks(host: HostSide, wave: UnwireJob[], absent: (job: UnwireJob, label: string, note: string) => void, fail: Fail<UnwireJob>): void {
@@ -991,6 +1009,22 @@ function findLinks(host: HostSide, wave: UnwireJob[], absent: (job: UnwireJob, l
     const m = ids[i].replies[0];
     const nsid = m ? parseAttrs(m.payload, 4).i32(NETNSA_NSID) : undefined;
     if (peer?.kind === 'veth' && peer.link === job.link!.index && nsid !== undefined && nsid >= 0 && peer.linkNetnsId === nsid) job.hostEnd = peer;
+  });
+}
+
+/**
+ * Interfaces whose removal is more than a deletion (a DHCP lease released, a NIC moved home, an OVS
+ * port removed) are undone as unwire() undoes them, a bounded number at once.
+ */
+async function unwireFully(pw: Pipework, wave: UnwireJob[], fail: Fail<UnwireJob>): Promise<void> {
+  const full = wave.filter((j) => !j.item && j.link && pw.needsFullUnwire(j.guest!, j.ifname, j.link, j.hostEnd));
+  await pool(full, PLANNED_CONCURRENCY, async (job) => {
+    try {
+      const result = await pw.unwireResolved(job.guest!, job.ifname);
+      job.item = { index: job.index, guest: job.spec.guest, status: result.removed ? 'removed' : 'absent', result };
+    } catch (e) {
+      fail(job, 'links', e);
+    }
   });
 }
 

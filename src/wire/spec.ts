@@ -2,7 +2,7 @@
 //   addresses  "10.0.0.5/24@10.0.0.1,fd00::5/64@fd00::1"  ("0/0" = no address, "0/0@GW" = gateway only)
 //   MAC        "02:42:ac:11:00:02" or "U:<seed>" (pipework's stable hash)
 import { InputError } from '../util/errors.js';
-import type { DhcpSpec } from './dhcp-form.js';
+import { type DhcpSpec, parseDhcpForm } from './dhcp-form.js';
 import { type Cidr, equalBytes, type Family, formatCidr, formatIp, type IpAddress, parseCidr, parseIp, parseMac, stableMac } from '../util/ip.js';
 
 export interface AddressWithGateway {
@@ -147,4 +147,32 @@ export function checkVlan(vlan: number): number {
 export function checkMtu(mtu: number): number {
   if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) throw new InputError(`MTU ${mtu} is out of range`, 'give a value from 68 to 65535');
   return mtu;
+}
+
+/** Checks and parses a spec: what every path (wire, wireMany, apply -f, watch) works from. */
+export function normalize(spec: WiringSpec): NormalizedSpec {
+  if (!spec.host) throw new InputError('no host interface given', 'name a bridge, e.g. br1');
+  if (!spec.host.startsWith('mac:')) checkIfname(spec.host, 'host interface');
+  const dhcpForm = typeof spec.addresses === 'string' ? parseDhcpForm(spec.addresses) : undefined;
+  const dhcp = dhcpForm || spec.dhcp ? { ...dhcpForm, ...spec.dhcp, keep: spec.dhcp?.keep || dhcpForm?.keep } : undefined;
+  const addresses = dhcpForm ? [] : typeof spec.addresses === 'string' ? parseAddresses(spec.addresses) : (spec.addresses ?? []);
+  return {
+    host: spec.host,
+    ifname: spec.ifname === undefined ? undefined : checkIfname(spec.ifname, 'guest interface name (-i)'),
+    local: spec.local,
+    addresses,
+    mac: spec.mac === undefined ? undefined : resolveMac(spec.mac),
+    vlan: spec.vlan,
+    mtu: spec.mtu === undefined ? undefined : checkMtu(spec.mtu),
+    kind: checkKind(spec.kind),
+    mode: spec.mode,
+    directPhys: spec.directPhys,
+    pkey: spec.pkey,
+    dhcp,
+  };
+}
+
+function checkKind(kind: string | undefined): 'macvlan' | 'ipvlan' | undefined {
+  if (kind === undefined || kind === 'macvlan' || kind === 'ipvlan') return kind;
+  throw new InputError(`--kind ${kind} is unknown`, 'use macvlan or ipvlan (for a physical host interface)');
 }
