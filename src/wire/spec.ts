@@ -176,3 +176,64 @@ function checkKind(kind: string | undefined): 'macvlan' | 'ipvlan' | undefined {
   if (kind === undefined || kind === 'macvlan' || kind === 'ipvlan') return kind;
   throw new InputError(`--kind ${kind} is unknown`, 'use macvlan or ipvlan (for a physical host interface)');
 }
+
+// ---------------------------------------------------------------------------------------------
+// The vocabulary of a wiring as a file (`apply -f`, `watch -f`) or a config writes it: one field per
+// CLI option, under the library spec's names, checked by the same code as the command line.
+
+export interface FieldInfo {
+  type: 'string' | 'number' | 'boolean';
+  /** the command line's way of saying it */
+  cli: string;
+  required?: boolean;
+  /** a setting of the session (one per file), not of one wiring */
+  session?: boolean;
+}
+
+export const WIRING_FIELDS = {
+  host: { type: 'string', cli: '<hostif>', required: true },
+  guest: { type: 'string', cli: '<guest>', required: true },
+  address: { type: 'string', cli: '<address>', required: true },
+  ifname: { type: 'string', cli: '-i' },
+  local: { type: 'string', cli: '-l' },
+  mac: { type: 'string', cli: '<mac>' },
+  vlan: { type: 'number', cli: '@<vlan>' },
+  pkey: { type: 'string', cli: '@<pkey> (IPoIB, hex)' },
+  mtu: { type: 'number', cli: '--mtu' },
+  kind: { type: 'string', cli: '--kind' },
+  mode: { type: 'string', cli: '--mode' },
+  directPhys: { type: 'boolean', cli: '--direct-phys' },
+  keep: { type: 'boolean', cli: '--keep' },
+  timeout: { type: 'number', cli: '--timeout' },
+  resolvConf: { type: 'string', cli: '--resolv-conf' },
+  ovsdb: { type: 'string', cli: '--ovsdb', session: true },
+  ovsDatapath: { type: 'string', cli: '--ovs-datapath', session: true },
+} as const satisfies Record<string, FieldInfo>;
+
+export type WiringField = keyof typeof WIRING_FIELDS;
+export type FieldValues = Partial<Record<WiringField, string | number | boolean>>;
+
+/** The DHCP settings (keep, timeout, resolvConf) of a wiring; `name` says how the caller's input spells each. */
+export function withDhcpOptions(spec: WiringSpec, o: { keep?: boolean; timeout?: number | string; resolvConf?: string }, name: (f: 'keep' | 'timeout' | 'resolvConf') => string): WiringSpec {
+  const isDhcp = typeof spec.addresses === 'string' && parseDhcpForm(spec.addresses) !== undefined;
+  const given = (['keep', 'timeout', 'resolvConf'] as const).filter((k) => o[k] !== undefined && o[k] !== false);
+  if (!isDhcp) {
+    if (given.length) throw new InputError(`${name(given[0])} goes with a DHCP address (dhcp, dhcp-f, udhcpc, ...)`);
+    return spec;
+  }
+  const timeout = o.timeout === undefined ? undefined : Number(o.timeout);
+  if (timeout !== undefined && !(timeout > 0)) throw new InputError(`${name('timeout')} takes a number of seconds, not "${o.timeout}"`);
+  return { ...spec, dhcp: { ...parseDhcpForm(spec.addresses as string), keep: o.keep === true || undefined, timeoutSeconds: timeout, resolvConf: o.resolvConf } };
+}
+
+/** A file entry's fields (types already checked) -> the library spec, with the command line's checks. */
+export function specFromFields(f: FieldValues): WiringSpec {
+  let spec: WiringSpec = { host: f.host as string, guest: f.guest as string, addresses: f.address as string };
+  for (const k of ['ifname', 'local', 'mac', 'pkey', 'mode'] as const) if (f[k] !== undefined) spec[k] = f[k] as string;
+  for (const k of ['vlan', 'mtu'] as const) if (f[k] !== undefined) spec[k] = f[k] as number;
+  if (f.kind !== undefined) spec.kind = f.kind as WiringSpec['kind'];
+  if (f.directPhys === true) spec.directPhys = true;
+  spec = withDhcpOptions(spec, { keep: f.keep as boolean | undefined, timeout: f.timeout as number | undefined, resolvConf: f.resolvConf as string | undefined }, (k) => k);
+  normalize(spec);
+  return spec;
+}
