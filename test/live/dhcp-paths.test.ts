@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { cli } from '../helpers/cli.js';
 import { dnsmasq, until } from '../helpers/dhcp-servers.js';
-import { createNetns, ipj, ipn, snapshot } from '../helpers/netns.js';
+import { createNetns, ipj, ipn, settledSnapshot, snapshot } from '../helpers/netns.js';
 
 async function world(t: ExecutionContext) {
   const host = createNetns(t, 'h');
@@ -29,7 +29,7 @@ test('one guest: a DHCP re-run is a no-op; a static re-run over the lease is a c
   t.is(first.code, 0, first.stderr);
   const [leased] = v4(guest);
   t.regex(leased, /^10\.81\.0\.1\d\d\/24$/);
-  const before = { host: snapshot(host), guest: snapshot(guest), leases: srv.leases() };
+  const before = { host: await settledSnapshot(host), guest: await settledSnapshot(guest), leases: srv.leases() };
 
   const again = await cli(['--host-netns', host, 'br-dh', guest, 'dhcp', '--timeout', '10', '--json']);
   t.is(again.code, 0, again.stderr);
