@@ -258,7 +258,16 @@ export async function runApply(file: string, cliGlobal: GlobalOptions, io: Io): 
   const { specs } = read;
   const global = { ...cliGlobal, ...read.settings };
   const bar = isTTY(io) && !global.json && specs.length > 0 ? new ProgressBar(io, global.dryRun ? 'planning' : 'wiring', specs.length) : undefined;
-  const result = await withSession(global, (pw) => pw.wireMany(specs, { dryRun: global.dryRun, onProgress: bar?.listener() })).finally(() => bar?.clear());
+  let result;
+  try {
+    result = await withSession(global, (pw) => pw.wireMany(specs, { dryRun: global.dryRun, onProgress: bar?.listener(), refuseAliases: true })).finally(() => bar?.clear());
+  } catch (e) {
+    const { DuplicateGuestError } = await import('../wire/bulk.js');
+    if (!(e instanceof DuplicateGuestError)) throw e;
+    // As for the same guest spelled the same way: the file is refused as a whole.
+    readOrReport(() => throwIfProblems(e.problems, readWirings(file), file), global, io);
+    return EXIT_FAILED;
+  }
   if (global.json) {
     io.out(
       JSON.stringify(

@@ -48,7 +48,7 @@ import { bridgeDriver } from './drivers/bridge.js';
 import { selectDriver } from './drivers/index.js';
 import { hostEndName } from './names.js';
 import type { Pipework, UnwireResult, WireResult } from './pipework.js';
-import { type UnwireTarget, validateSpecs, validateTargets } from './bulk-validate.js';
+import { type SpecProblem, type UnwireTarget, validateSpecs, validateTargets } from './bulk-validate.js';
 import { DEFAULT_IFNAME, normalize, type WiringSpec } from './spec.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -88,6 +88,8 @@ export interface WireManyOptions extends BulkOptions {
    * there (it is rolled back like any other failure). For tests.
    */
   beforePhase?(index: number, phase: BulkPhase): void;
+  /** throw DuplicateGuestError, changing nothing, when two entries name one guest interface in different words (default: fail the later one) */
+  refuseAliases?: boolean;
 }
 
 export type WireStatus = 'wired' | 'unchanged' | 'failed' | 'planned';
@@ -377,10 +379,24 @@ export async function wireMany(pw: Pipework, specs: readonly WiringSpec[], optio
   progress('validate', specs.length, specs.length);
 
   const bridges = new Map<string, BridgeState>();
-  const seen = new Map<string, number>();
   const size = waveSize(options);
   let fallbackCount = 0;
   const pending = jobs.filter((j) => !j.item);
+  // Every guest is resolved before anything changes, so that one named twice however spelled
+  // (netns:g and g) is caught on its namespace's inode first.
+  clock.enter('resolve');
+  await resolveWave(pw, pending, options, (job, e) => fail(job, 'resolve', e), progress);
+  const aliases = findAliases(pending);
+  if (aliases.length && options.refuseAliases) {
+    for (const job of pending) job.guest?.netns.close();
+    throw new DuplicateGuestError(aliases.map(({ job, message }) => ({ index: job.index, message })));
+  }
+  for (const { job, message } of aliases) fail(job, 'resolve', new InputError(message, 'give each guest interface once'));
+  // Beyond the first wave, namespaces are let go (the open-file limit) and looked up again in their wave.
+  for (const job of pending.slice(size)) {
+    job.guest?.netns.close();
+    job.guest = undefined;
+  }
   for (let at = 0; at < pending.length; at += size) {
     const wave = pending.slice(at, at + size);
     const closer = new ParallelCloser();
@@ -392,7 +408,6 @@ export async function wireMany(pw: Pipework, specs: readonly WiringSpec[], optio
     try {
       enter('resolve');
       await resolveWave(pw, wave, options, (job, e) => fail(job, 'resolve', e), progress);
-      rejectAliases(wave, seen, fail);
       enter('links');
       prepareBridges(host, wave, bridges);
       createLinks(host, wave, options, fail);
@@ -459,6 +474,7 @@ async function resolveWave<J extends { index: number; spec: { guest: string }; g
 ): Promise<void> {
   let done = 0;
   await pool(wave, options.resolveConcurrency ?? 16, async (job) => {
+    if (job.item || job.guest) return;
     try {
       job.guest = await pw.guest(job.spec.guest);
     } catch (e) {
@@ -469,14 +485,27 @@ async function resolveWave<J extends { index: number; spec: { guest: string }; g
   progress('resolve', wave.length, wave.length);
 }
 
-/** The same interface of the same namespace, named two ways (netns:x and its path, say). */
-function rejectAliases(wave: WireJob[], seen: Map<string, number>, fail: Fail<WireJob>): void {
-  for (const job of wave) {
+/** The same interface of the same namespace named twice, however spelled (netns:x and its path, say). */
+function findAliases(jobs: WireJob[]): { job: WireJob; message: string }[] {
+  const seen = new Map<string, number>();
+  const out: { job: WireJob; message: string }[] = [];
+  for (const job of jobs) {
     if (!job.guest || job.item) continue;
     const key = `${job.guest.netns.inode}/${job.ifname}`;
     const prev = seen.get(key);
-    if (prev !== undefined) fail(job, 'resolve', new InputError(`${job.ifname} in ${job.guest.netns.label} is already wired by entry ${prev}`, 'give each guest interface once'));
+    if (prev !== undefined) out.push({ job, message: `${job.ifname} in ${job.guest.netns.label} is already wired by entry ${prev} (${specs(jobs, prev)} names the same namespace)` });
     else seen.set(key, job.index);
+  }
+  return out;
+}
+
+const specs = (jobs: WireJob[], index: number) => jobs.find((j) => j.index === index)?.spec.guest ?? `entry ${index}`;
+
+/** Entries naming the same guest interface in different words, refused before anything changed. */
+export class DuplicateGuestError extends InputError {
+  constructor(readonly problems: SpecProblem[]) {
+    super(`${problems.length} ${problems.length === 1 ? 'entry names' : 'entries name'} a guest interface another entry names too; nothing was changed`, 'give each guest interface once');
+    this.name = 'DuplicateGuestError';
   }
 }
 
