@@ -889,7 +889,7 @@ async function fallback(pw: Pipework, jobs: WireJob[], options: WireManyOptions,
   let done = 0;
   await pool(jobs, PLANNED_CONCURRENCY, async (job) => {
     try {
-      const result = await pw.wireResolved(job.guest!, job.req!, { dryRun: options.dryRun });
+      const result = await pw.wireResolved(job.guest!, job.req!, { dryRun: options.dryRun }, { hostLink: job.bridge?.link });
       job.item = { index: job.index, guest: job.spec.guest, status: options.dryRun ? 'planned' : result.changed ? 'wired' : 'unchanged', result };
     } catch (e) {
       fail(job, 'fallback', e);

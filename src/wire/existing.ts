@@ -13,7 +13,7 @@ import { type ExistingState, guestConfigSteps } from './guest-config.js';
 
 export function inspectGuestInterface(sock: NetlinkSocket, link: Link): ExistingState {
   const addresses = listAddresses(sock, { index: link.index }).filter((a) => !(a.family === 6 && isLinkLocal6(a.local)));
-  const defaults = [...defaultRoutes(sock, 4), ...defaultRoutes(sock, 6)].filter((r) => r.oif === link.index);
+  const defaults = defaultRoutes(sock, undefined).filter((r) => r.oif === link.index);
   return { up: (link.flags & IFF_UP) !== 0, addresses, defaults };
 }
 
@@ -29,8 +29,12 @@ export function describeDifferences(link: Link, state: ExistingState, ctx: Drive
   const diffs: string[] = [];
   if (ctx.mac && link.mac !== ctx.mac) diffs.push(`MAC is ${link.mac}, asked for ${ctx.mac}`);
   if (ctx.mtu && link.mtu !== ctx.mtu) diffs.push(`MTU is ${link.mtu}, asked for ${ctx.mtu}`);
-  const held = ctx.recordedLease?.();
-  const fromLease = (a: Address) => held !== undefined && formatIp(a.local) === held.lease.address && a.prefix === held.lease.prefix;
+  // The record is read only when an address is not asked for (a re-run that differs, or DHCP).
+  let held: { lease: Lease } | undefined | null = null;
+  const fromLease = (a: Address) => {
+    if (held === null) held = ctx.recordedLease?.();
+    return held !== undefined && formatIp(a.local) === held.lease.address && a.prefix === held.lease.prefix;
+  };
   for (const a of state.addresses) {
     const wanted = ctx.addresses.some((w) => w.cidr && equalBytes(w.cidr.bytes, a.local) && w.cidr.prefix === a.prefix);
     if (wanted || (ctx.dhcp && fromLease(a))) continue;

@@ -148,12 +148,13 @@ export class Pipework {
 
   /**
    * One wiring of a guest already resolved (wire() and the bulk engine's planned guests): the
-   * driver plans from what the kernel holds, the plan is applied. The caller closes guest.netns.
+   * driver plans from what the kernel holds, the plan is applied. The caller closes guest.netns;
+   * `known.hostLink` is the host interface when the caller has just looked it up.
    */
-  async wireResolved(guest: Guest, req: NormalizedSpec, options: WireOptions = {}): Promise<WireResult> {
+  async wireResolved(guest: Guest, req: NormalizedSpec, options: WireOptions = {}, known: { hostLink?: Link } = {}): Promise<WireResult> {
     const gsock = inNetns(guest.netns, () => NetlinkSocket.open());
     try {
-      const hostLink = req.host.startsWith('mac:') ? linkByMac(this.host.sock, req.host.slice(4)) : getLink(this.host.sock, { name: req.host });
+      const hostLink = known.hostLink ?? (req.host.startsWith('mac:') ? linkByMac(this.host.sock, req.host.slice(4)) : getLink(this.host.sock, { name: req.host }));
       const hostIf = hostLink?.name ?? req.host;
       const ovs = hostLink && !isBridge(hostLink) && !req.directPhys ? await this.isOvsBridge(hostIf) : false;
       const driver = selectDriver(hostIf, hostLink, { directPhys: req.directPhys, ovs });
