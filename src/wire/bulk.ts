@@ -25,8 +25,8 @@ import { announceOn } from '../announce/announce.js';
 import { allCarryTraffic, type LinkEnd, untilCarriesTraffic } from '../announce/ready.js';
 import type { Guest } from '../guest/resolve.js';
 import {
-  AF_NETLINK, AF_PACKET, AF_UNSPEC, IFLA_ADDRESS, IFLA_EXT_MASK, IFLA_GROUP, IFLA_IFNAME, IFLA_LINK, NETLINK_ROUTE,
-  NETNSA_FD, NETNSA_NSID, NLA_TYPE_MASK, NLM_F_ECHO, RTEXT_FILTER_SKIP_STATS, RTM_DELLINK, RTM_GETLINK, RTM_GETNSID, RTM_NEWLINK, RT_SCOPE_LINK,
+  AF_NETLINK, AF_PACKET, IFLA_ADDRESS, IFLA_EXT_MASK, IFLA_GROUP, IFLA_IFNAME, IFLA_LINK, NETLINK_ROUTE,
+  NETNSA_NSID, NLA_TYPE_MASK, NLM_F_ECHO, RTEXT_FILTER_SKIP_STATS, RTM_DELLINK, RTM_GETLINK, RTM_NEWLINK, RT_SCOPE_LINK,
   SOCK_CLOEXEC, SOCK_DGRAM, SOCK_RAW,
 } from '../netlink/constants.js';
 import { parseAttrs } from '../netlink/attributes.js';
@@ -34,12 +34,12 @@ import { isKernelError, NetlinkDecodeError } from '../netlink/errors.js';
 import type { NetlinkMessage } from '../netlink/message.js';
 import { decodeLink, ifinfomsg, IFINFOMSG_LEN } from '../netlink/rtnl/link.js';
 import { NetlinkSocket, type Outcome, type Request } from '../netlink/session.js';
-import { MessageWriter } from '../netlink/writer.js';
 import { inNetns } from '../netns/enter.js';
 import { addAddressRequest } from '../ops/address.js';
 import { deleteLinkRequest, type Link, listLinks, setLinkRequest } from '../ops/link.js';
 import { createBridgeRequest, isBridge } from '../ops/links/bridge.js';
 import { createVethRequest } from '../ops/links/veth.js';
+import { getNsidRequest } from '../ops/netns-id.js';
 import { defaultRoutes, type Route, routeRequest } from '../ops/route.js';
 import { ConflictError, InputError, NotFoundError } from '../util/errors.js';
 import { type Cidr, formatCidr, formatIp, formatMac, inSubnet, type IpAddress, parseMac } from '../util/ip.js';
@@ -244,12 +244,6 @@ function getLinkByIndexRequest(index: number, what: string): Request {
   const w = ifinfomsg({ index });
   w.attrU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
   return { type: RTM_GETLINK, message: w.finish(), what };
-}
-
-function getNsidRequest(fd: number, what: string): Request {
-  const w = new MessageWriter(32).header().u8(AF_UNSPEC).u8(0).u16(0); // struct rtgenmsg, padded
-  w.attrU32(NETNSA_FD, fd);
-  return { type: RTM_GETNSID, message: w.finish(), what };
 }
 
 function linkOf(outcome: Outcome): Link | undefined {

@@ -6,6 +6,8 @@ import { inNetns } from '../netns/enter.js';
 import { Netns } from '../netns/netns.js';
 import { deleteLinkRequest, getLink, type Link, setLinkRequest } from '../ops/link.js';
 import { isBridge } from '../ops/links/bridge.js';
+import { netnsIdOf } from '../ops/netns-id.js';
+import { isKernelError } from '../netlink/errors.js';
 import type { OvsdbClient } from '../ovs/ovsdb.js';
 import { DEFAULT_OVSDB_SOCKET, parseOvsdbRemote } from '../ovs/remote.js';
 import { existsSync } from 'node:fs';
@@ -255,6 +257,28 @@ export class Pipework {
       return { guest: guest.netns.label, ifname, removed: true, kind: link.kind, hostIfname: hostEnd?.name, notes };
     } finally {
       gsock.close();
+    }
+  }
+
+  /**
+   * Frees a host-side name held by the veth of the wiring being replaced (watch, after a restart):
+   * a veth of that name whose peer lives in another namespace than the guest's new one, which the
+   * kernel destroys only once every holder of the old namespace lets go. True if it was removed.
+   */
+  async freeReplacedHostEnd(guestRef: string, name: string): Promise<boolean> {
+    const guest = await this.guest(guestRef);
+    try {
+      const link = getLink(this.host.sock, { name });
+      if (link?.kind !== 'veth' || link.linkNetnsId === undefined || link.linkNetnsId < 0) return false;
+      if (netnsIdOf(this.host.sock, guest.netns.fd, `asking the id of ${guest.netns.label}`) === link.linkNetnsId) return false;
+      try {
+        this.host.sock.request(deleteLinkRequest(link.index, `removing ${name}, left by the wiring ${guest.netns.label} replaces`));
+      } catch (e) {
+        if (!isKernelError(e, 'ENODEV')) throw e;
+      }
+      return true;
+    } finally {
+      guest.netns.close();
     }
   }
 

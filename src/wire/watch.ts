@@ -19,6 +19,7 @@ import { namedNetnsExists } from '../netns/netns.js';
 import { InputError } from '../util/errors.js';
 import type { WireManyItem } from './bulk.js';
 import { validateSpecs } from './bulk-validate.js';
+import { HostNameTakenError } from './names.js';
 import type { Pipework } from './pipework.js';
 import type { WiringSpec } from './spec.js';
 
@@ -161,9 +162,13 @@ async function openEvents(socket: string): Promise<Readable> {
 
 type Job = { kind: 'all'; trigger: 'initial' | 'reconnected' } | { kind: 'container'; container: WatchedContainer };
 
-/** "Link X exists and is up": the host end left by the container's previous namespace, not yet destroyed by the kernel. */
-const LEFTOVER = /exists and is up/;
-const LEFTOVER_RETRIES_MS = [100, 200, 400, 800];
+/**
+ * Waits after a host-side name was found taken and could not be freed (a veth that is not the
+ * replaced wiring's: its peer is not in another namespace): 6.3 s in all, for the kernel's cleanup
+ * of a namespace that seconds on a busy machine.
+ */
+const LEFTOVER_RETRIES_MS = [100, 200, 400, 800, 1600, 3200];
+const nameTaken = (item: WireManyItem): item is WireManyItem & { error: HostNameTakenError } => item.status === 'failed' && item.error instanceof HostNameTakenError;
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -411,13 +416,22 @@ class Watcher {
     if (!work.length) return;
     let items = await this.wireMany(work.map((w) => w.spec));
     // After a restart the previous namespace (and the host end of a veth in it) is destroyed by
-    // the kernel a moment after the container's process is gone: a stable host-side name (-l, or
-    // a shortened one) may still be taken. Wait for it, a bounded time.
+    // the kernel only once nothing holds it any more (seconds on a busy machine, or as long as some
+    // process keeps it open): a stable host-side name (-l, or a shortened one) may still be taken.
+    // That veth is the wiring being replaced: it is removed. Anything else is waited for, bounded.
     if (trigger !== 'initial') {
-      for (const ms of LEFTOVER_RETRIES_MS) {
-        const again = items.map((item, i) => ({ item, i })).filter(({ item }) => item.status === 'failed' && LEFTOVER.test(item.error?.message ?? ''));
+      for (const [round, ms] of LEFTOVER_RETRIES_MS.entries()) {
+        const again = items.map((item, i) => ({ item, i })).filter(({ item }) => nameTaken(item));
         if (!again.length || this.stopped) break;
-        await sleep(ms);
+        let freed = 0;
+        for (const { item, i } of again) {
+          try {
+            if (await this.pw.freeReplacedHostEnd(work[i].spec.guest, (item.error as HostNameTakenError).ifname)) freed++;
+          } catch {
+            // the guest is gone again, or the name went meanwhile: the retry says which
+          }
+        }
+        if (freed < again.length || round > 0) await sleep(ms, this.signal);
         const retried = await this.wireMany(again.map(({ i }) => work[i].spec));
         items = items.map((item, i) => {
           const k = again.findIndex((a) => a.i === i);
