@@ -2,6 +2,7 @@
 // Everything above it sees file descriptors as numbers, buffers as Uint8Array and
 // failures as SysError; nothing above it knows about pointers or raw errno values.
 import koffi from 'koffi';
+import { errnoName, errnoOf, strerror } from '../src/util/errno.js';
 
 const libc = koffi.load('libc.so.6');
 
@@ -19,28 +20,11 @@ const c = {
   setns: libc.func('int setns(int fd, int nstype)'),
   dup2: libc.func('int dup2(int oldfd, int newfd)'),
   poll: libc.func('int poll(_Inout_ void *fds, unsigned long nfds, int timeout)'),
-  strerror: libc.func('const char *strerror(int errnum)'),
   gettid: libc.func('int gettid(void)'),
 };
 
-const errnoNames = new Map<number, string>(
-  Object.entries(koffi.os.errno).map(([name, value]) => [value, name]),
-);
-
-/** errno value by name, e.g. errno('EEXIST') === 17. */
-export function errnoOf(name: string): number {
-  const value = koffi.os.errno[name];
-  if (value === undefined) throw new Error(`unknown errno name ${name}`);
-  return value;
-}
-
-export function errnoName(errno: number): string {
-  return errnoNames.get(errno) ?? `E${errno}`;
-}
-
-export function strerror(errno: number): string {
-  return c.strerror(errno) as string;
-}
+// errno names and messages are data (src/util/errno.ts), shared with the pure netlink codec.
+export { errnoName, errnoOf, strerror } from '../src/util/errno.js';
 
 /** A failed system call: errno, its symbolic name and the call that failed. */
 export class SysError extends Error {

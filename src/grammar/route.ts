@@ -6,10 +6,12 @@
 import type { RouteOp, RouteSpec } from '../ops/route.js';
 import { InputError } from '../util/errors.js';
 import { type Cidr, type Family, type IpAddress, parseIp } from '../util/ip.js';
-import { isAnyPrefix, leadingOptions, matchVerb, onceEach, parseNetworkPrefix, parseUint, Tokens } from './common.js';
-import { parseProtocol, parseScope, parseTable, ROUTE_TYPES } from './names.js';
-
-const TOOL = 'ip route';
+import { leadingOptions, matchVerb, onceEach, parseUint, Tokens } from './common.js';
+import { parseProtocol, parseScope, parseTable } from './names.js';
+import { getCommand } from './route-get.js';
+import {
+  defaultCidr, FamilyTracker, isPrefixMatch, isPrefixWord, parseAddress, parsePrefix, parseRouteType, TOOL,
+} from './route-words.js';
 
 export interface RouteModifyCommand {
   kind: 'modify';
@@ -92,60 +94,6 @@ const MODIFY_HELP =
   'supported: [to] [TYPE] PREFIX|default, via ADDR, dev NAME, src ADDR, from PREFIX, metric N, table ID, proto P, scope S, onlink, mtu N; TYPE is one of unicast, local, blackhole, unreachable, prohibit, throw, broadcast, anycast, multicast';
 const SELECT_HELP =
   'supported selectors: [to] [root|match|exact] PREFIX, table ID|all, dev NAME, proto P, scope S, type TYPE, metric N, via ADDR, src ADDR, from PREFIX';
-
-/** Tracks the address family of a command: fixed by -4/-6, else by the first address. */
-class FamilyTracker {
-  readonly explicit: boolean;
-  constructor(public family?: Family) {
-    this.explicit = family !== undefined;
-  }
-  check(f: Family, text: string): void {
-    if (this.family === undefined) {
-      this.family = f;
-      return;
-    }
-    if (f !== this.family) {
-      const how = this.explicit ? `-${this.family}` : `an earlier IPv${this.family} address`;
-      throw new InputError(`${TOOL}: ${text} is an IPv${f} address but the command is IPv${this.family} (from ${how})`, 'use addresses of one family in one command');
-    }
-  }
-}
-
-function parseAddress(text: string, what: string, fam: FamilyTracker): IpAddress {
-  const ip = parseIp(text);
-  if (!ip) throw new InputError(`${TOOL}: ${what} "${text}" is not an IPv4 or IPv6 address`);
-  fam.check(ip.family, text);
-  return ip;
-}
-
-const ZERO_V4 = new Uint8Array(4);
-const ZERO_V6 = new Uint8Array(16);
-
-/**
- * A destination/source prefix: "10.0.0.0/24", a host address ("10.0.0.5" = /32), or default/all/any
- * (0/0 of the command's family, which may not be known yet: then undefined family bytes are filled later).
- */
-function parsePrefix(text: string, what: string, fam: FamilyTracker): Cidr | 'default' {
-  if (isAnyPrefix(text)) return 'default';
-  return parseNetworkPrefix(text, TOOL, what, 'write an address with an optional /length, e.g. 10.1.0.0/16, or default', (ip) => fam.check(ip.family, text));
-}
-
-/** A bare word that is a destination: an address or prefix (it has a dot or colon), or default/all/any. */
-function isPrefixWord(w: string): boolean {
-  return (/^[0-9a-fA-F:.]+(\/\d+)?$/.test(w) && /[.:]/.test(w)) || isAnyPrefix(w);
-}
-
-function isPrefixMatch(w: string): w is PrefixMatch {
-  return w === 'root' || w === 'match' || w === 'exact';
-}
-
-function defaultCidr(family: Family): Cidr {
-  return { family, bytes: (family === 4 ? ZERO_V4 : ZERO_V6).slice(), prefix: 0 };
-}
-
-function parseRouteType(word: string): number | undefined {
-  return Object.prototype.hasOwnProperty.call(ROUTE_TYPES, word) && word !== 'unspec' && word !== 'xresolve' && word !== 'nat' ? ROUTE_TYPES[word] : undefined;
-}
 
 export function parseRoute(argv: readonly string[]): RouteCommand {
   const tok = new Tokens(argv, TOOL);
@@ -380,51 +328,4 @@ function listCommand(verb: 'show' | 'flush', tok: Tokens, family: Family | undef
   }
   if (fromDefault !== undefined && f0 !== undefined) sel.from = { mode: fromDefault, cidr: defaultCidr(f0) };
   return { kind: verb, families, selector: sel, json };
-}
-
-function getCommand(tok: Tokens, family: Family | undefined, json: boolean): RouteGetCommand {
-  const fam = new FamilyTracker(family);
-  let to: IpAddress | undefined;
-  const out: Partial<RouteGetCommand> = {};
-  while (!tok.done) {
-    const w = tok.next()!;
-    switch (w) {
-      case 'to':
-        to = parseAddress(stripHostPrefix(tok.value('to', 'ADDRESS')), 'destination', fam);
-        break;
-      case 'from':
-        out.from = parseAddress(stripHostPrefix(tok.value('from', 'ADDRESS')), 'source', fam);
-        break;
-      case 'iif':
-        out.iif = tok.value('iif', 'NAME');
-        break;
-      case 'oif':
-      case 'dev':
-        out.dev = tok.value(w, 'NAME');
-        break;
-      case 'mark':
-        out.mark = parseUint(tok.value('mark', 'NUMBER'), TOOL, 'mark');
-        break;
-      default:
-        if (parseIp(stripHostPrefix(w)) && to === undefined) {
-          to = parseAddress(stripHostPrefix(w), 'destination', fam);
-          break;
-        }
-        if (['fibmatch', 'tos', 'dsfield', 'vrf', 'ipproto', 'sport', 'dport', 'connected', 'uid', 'as'].includes(w)) {
-          throw new InputError(`${TOOL} get: "${w}" is not supported by pipework's native ip route`, 'supported: get ADDRESS [from ADDRESS] [iif NAME] [oif NAME] [mark N]');
-        }
-        throw new InputError(`${TOOL} get: unknown keyword "${w}"`, 'supported: get ADDRESS [from ADDRESS] [iif NAME] [oif NAME] [mark N]');
-    }
-  }
-  if (!to) throw new InputError(`${TOOL} get: no destination address`, 'e.g. ip route get 10.1.2.3');
-  return { kind: 'get', family: fam.family ?? to.family, to, json, ...out };
-}
-
-/** `ip route get 10.0.0.1/32` is accepted by iproute2: a full-length prefix is an address. */
-function stripHostPrefix(text: string): string {
-  const m = /^(.*)\/(\d+)$/.exec(text);
-  if (!m) return text;
-  const ip = parseIp(m[1]);
-  if (ip && Number(m[2]) === (ip.family === 4 ? 32 : 128)) return m[1];
-  return text;
 }

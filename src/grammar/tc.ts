@@ -1,15 +1,13 @@
 // `tc` argv (what follows `tc`) -> a typed command, for the qdiscs users put in containers: tbf, htb (with
 // classes), netem, pfifo/bfifo, ingress, clsact; verbs add/delete/replace/change/link/show. Units are tc's
-// (see ops/tc/units.ts). Filters, actions and other qdisc kinds are InputErrors naming the unsupported part.
+// (see grammar/units.ts); one file per qdisc kind under grammar/qdisc/. Filters, actions and other qdisc kinds are InputErrors naming the unsupported part.
 import { TC_H_INGRESS, TC_H_ROOT, TC_H_UNSPEC, formatHandle, tcHandle, tcMinor } from '../ops/tc/constants.js';
-import type { HtbClassSpec, HtbQdiscSpec } from '../ops/tc/htb.js';
-import type { NetemSpec } from '../ops/tc/netem.js';
-import { type ClassOp, QDISC_KINDS, type QdiscKindSpec, type QdiscOp } from '../ops/tc/qdisc.js';
-import { TC_LINKLAYER_ATM, TC_LINKLAYER_ETHERNET } from '../ops/tc/rate.js';
-import type { TbfSpec } from '../ops/tc/tbf.js';
-import { isPercent, parsePercent, parseRate, parseSize, parseTime } from '../ops/tc/units.js';
+import type { HtbClassSpec } from '../ops/tc/htb.js';
+import type { ClassOp, QdiscKindSpec, QdiscOp } from '../ops/tc/qdisc.js';
 import { InputError } from '../util/errors.js';
-import { matchVerb, parseHex, parseUint, Tokens } from './common.js';
+import { matchVerb, Tokens } from './common.js';
+import { parseHtbClass } from './qdisc/htb.js';
+import { parseKind, SUPPORTED_KINDS } from './qdisc/kinds.js';
 
 export interface TcOutput {
   json: boolean;
@@ -57,7 +55,6 @@ export interface ClassShowCommand extends TcOutput {
 
 export type TcCommand = QdiscModifyCommand | QdiscShowCommand | ClassModifyCommand | ClassShowCommand;
 
-const SUPPORTED_KINDS = QDISC_KINDS.join(', ');
 
 const OBJECTS: readonly (readonly [string, string])[] = [
   ['qdisc', 'qdisc'],
@@ -83,12 +80,6 @@ const QDISC_VERBS: readonly (readonly [string, QdiscOp | 'show'])[] = [
 /** A class takes the qdisc verbs but link, in the same order (so "l" is list for a class). */
 const CLASS_VERBS = QDISC_VERBS.filter((v): v is readonly [string, ClassOp | 'show'] => v[1] !== 'link');
 
-/** Other qdisc kinds tc knows: named as unsupported rather than unknown. */
-const OTHER_KINDS = new Set([
-  'sfq', 'fq_codel', 'fq', 'codel', 'prio', 'red', 'gred', 'choke', 'cake', 'cbs', 'drr', 'ets', 'hfsc', 'hhf', 'mq',
-  'mqprio', 'multiq', 'noqueue', 'pfifo_fast', 'pfifo_head_drop', 'pie', 'fq_pie', 'plug', 'qfq', 'sfb', 'skbprio',
-  'taprio', 'etf', 'cbq', 'dsmark', 'atm', 'teql', 'blackhole', 'bpf',
-]);
 
 export function parseTc(argv: readonly string[]): TcCommand {
   const tok = new Tokens(argv, 'tc');
@@ -278,275 +269,4 @@ function classCommand(tok: Tokens, out: TcOutput): TcCommand {
     throw new InputError(`tc class ${verb}: no parent`, 'write parent MAJOR:[MINOR], e.g. parent 1:');
   }
   return { ...out, object: 'class', verb, dev, classid, parent: parent ?? TC_H_UNSPEC, htb };
-}
-
-// ---- kinds ----
-
-function parseKind(kind: string, tok: Tokens, verb: string): QdiscKindSpec {
-  // To delete, the kind alone is enough (tc would demand every tbf parameter).
-  const kindOnly = verb === 'delete' && tok.done;
-  switch (kind) {
-    case 'tbf':
-      return kindOnly ? { kind } : { kind, options: parseTbf(tok) };
-    case 'htb':
-      return kindOnly ? { kind } : { kind, options: parseHtbQdisc(tok) };
-    case 'netem':
-      return kindOnly ? { kind } : { kind, options: parseNetem(tok) };
-    case 'pfifo':
-    case 'bfifo':
-      return kindOnly ? { kind } : { kind, options: parseFifo(tok, kind) };
-    default:
-      if (OTHER_KINDS.has(kind)) {
-        throw new InputError(`tc qdisc: qdisc kind "${kind}" is not supported by pipework's native tc`, `supported kinds: ${SUPPORTED_KINDS}`);
-      }
-      throw new InputError(`tc qdisc: unknown qdisc kind or keyword "${kind}"`, `supported kinds: ${SUPPORTED_KINDS}; before the kind: dev, root, parent, handle`);
-  }
-}
-
-function linklayer(text: string): number {
-  if (text === 'ethernet') return TC_LINKLAYER_ETHERNET;
-  if (text === 'atm' || text === 'adsl') return TC_LINKLAYER_ATM;
-  throw new InputError(`tc: linklayer "${text}" is not known`, 'use ethernet, atm or adsl');
-}
-
-function overhead(text: string): number {
-  if (!/^\d+$/.test(text) || Number(text) > 0xffff) throw new InputError(`tc: overhead "${text}" is not a number from 0 to 65535`);
-  return Number(text);
-}
-
-function mpu(text: string): number {
-  const s = parseSize(text, 'mpu').bytes;
-  if (s > 0xffff) throw new InputError(`tc: mpu "${text}" is too large`, 'at most 65535 bytes');
-  return s;
-}
-
-/**
- * mpu, overhead and linklayer: how packet sizes are counted in the rate tables, the same words in tbf
- * and in htb classes. Reads the value of `w` into `s` and says whether `w` was one of them.
- */
-function linkLayerWord(tok: Tokens, w: string, s: { mpu?: number; overhead?: number; linklayer?: number }): boolean {
-  switch (w) {
-    case 'mpu':
-      s.mpu = mpu(tok.value('mpu', 'SIZE'));
-      return true;
-    case 'overhead':
-      s.overhead = overhead(tok.value('overhead', 'BYTES'));
-      return true;
-    case 'linklayer':
-      s.linklayer = linklayer(tok.value('linklayer', 'TYPE'));
-      return true;
-    default:
-      return false;
-  }
-}
-
-/** SIZE[/CELL] after a burst word: the bytes, and the log2 of the rate table's cell when one is given. */
-function sizeAndCell(tok: Tokens, word: string, kind: string): [bytes: number, cellLog: number | undefined] {
-  const z = parseSize(tok.value(word, 'SIZE[/CELL]'), `${kind} ${word}`);
-  return [z.bytes, z.cellLog];
-}
-
-function kindError(kind: string, word: string, help: string): InputError {
-  return new InputError(`tc: ${kind}: unknown parameter "${word}"`, help);
-}
-
-const TBF_HELP = 'tbf rate RATE burst SIZE[/CELL] (latency TIME | limit BYTES) [peakrate RATE mtu SIZE] [mpu SIZE] [overhead N] [linklayer ethernet|atm]';
-
-function parseTbf(tok: Tokens): TbfSpec {
-  const s: Partial<TbfSpec> = {};
-  while (!tok.done) {
-    const w = tok.next()!;
-    if (linkLayerWord(tok, w, s)) continue;
-    switch (w) {
-      case 'rate':
-        s.rate = parseRate(tok.value('rate', 'RATE'), 'tbf rate');
-        break;
-      case 'burst':
-      case 'buffer':
-      case 'maxburst': {
-        if (s.burst !== undefined) throw new InputError('tc: tbf: more than one of burst, buffer, maxburst', 'they are the same thing: give one');
-        [s.burst, s.cellLog] = sizeAndCell(tok, w, 'tbf');
-        break;
-      }
-      case 'limit':
-        s.limit = parseSize(tok.value('limit', 'BYTES'), 'tbf limit').bytes;
-        break;
-      case 'latency':
-        s.latency = parseTime(tok.value('latency', 'TIME'), 'tbf latency');
-        break;
-      case 'peakrate':
-        s.peakrate = parseRate(tok.value('peakrate', 'RATE'), 'tbf peakrate');
-        break;
-      case 'mtu':
-      case 'minburst':
-        [s.mtu, s.mtuCellLog] = sizeAndCell(tok, w, 'tbf');
-        break;
-      default:
-        throw kindError('tbf', w, TBF_HELP);
-    }
-  }
-  const missing: string[] = [];
-  if (s.rate === undefined) missing.push('rate');
-  if (s.burst === undefined) missing.push('burst');
-  if (s.limit === undefined && s.latency === undefined) missing.push('latency or limit');
-  if (missing.length) throw new InputError(`tc: tbf needs ${missing.join(', ')}`, TBF_HELP);
-  if (s.limit !== undefined && s.latency !== undefined) throw new InputError('tc: tbf: both limit and latency given', 'give one: latency derives the limit');
-  if (s.peakrate !== undefined && s.mtu === undefined) throw new InputError('tc: tbf: peakrate needs mtu (minburst)', 'add mtu SIZE, e.g. mtu 1600');
-  return s as TbfSpec;
-}
-
-function parseHtbQdisc(tok: Tokens): HtbQdiscSpec {
-  const s: HtbQdiscSpec = {};
-  while (!tok.done) {
-    const w = tok.next()!;
-    switch (w) {
-      case 'default':
-        s.defaultClass = parseHex(tok.value('default', 'MINOR'), 'tc', 'htb default class', 0xffff);
-        break;
-      case 'r2q':
-        s.r2q = parseUint(tok.value('r2q', 'NUMBER'), 'tc', 'htb r2q');
-        break;
-      case 'direct_qlen':
-        s.directQlen = parseUint(tok.value('direct_qlen', 'PACKETS'), 'tc', 'htb direct_qlen');
-        break;
-      case 'offload':
-      case 'debug':
-        throw new InputError(`tc: htb "${w}" is not supported by pipework's native tc`, 'htb qdisc parameters: default MINOR, r2q N, direct_qlen N');
-      default:
-        throw kindError('htb', w, 'htb qdisc parameters: default MINOR, r2q N, direct_qlen N');
-    }
-  }
-  return s;
-}
-
-const HTB_CLASS_HELP = 'htb rate RATE [ceil RATE] [burst SIZE] [cburst SIZE] [prio 0-7] [quantum BYTES] [mtu BYTES] [mpu SIZE] [overhead N] [linklayer ethernet|atm]';
-
-function parseHtbClass(tok: Tokens, verb: string): HtbClassSpec | undefined {
-  if (verb === 'delete' && tok.done) return undefined;
-  const s: Partial<HtbClassSpec> = {};
-  while (!tok.done) {
-    const w = tok.next()!;
-    if (linkLayerWord(tok, w, s)) continue;
-    switch (w) {
-      case 'rate':
-        s.rate = parseRate(tok.value('rate', 'RATE'), 'htb rate');
-        break;
-      case 'ceil':
-        s.ceil = parseRate(tok.value('ceil', 'RATE'), 'htb ceil');
-        break;
-      case 'burst':
-      case 'buffer':
-      case 'maxburst':
-        [s.burst, s.burstCellLog] = sizeAndCell(tok, w, 'htb');
-        break;
-      case 'cburst':
-      case 'cbuffer':
-      case 'cmaxburst':
-        [s.cburst, s.cburstCellLog] = sizeAndCell(tok, w, 'htb');
-        break;
-      case 'prio':
-        s.prio = parseUint(tok.value('prio', '0-7'), 'tc', 'htb prio', 7);
-        break;
-      case 'quantum':
-        s.quantum = parseSize(tok.value('quantum', 'BYTES'), 'htb quantum').bytes;
-        break;
-      case 'mtu':
-        s.mtu = parseUint(tok.value('mtu', 'BYTES'), 'tc', 'htb mtu');
-        break;
-      default:
-        throw kindError('htb class', w, HTB_CLASS_HELP);
-    }
-  }
-  if (s.rate === undefined) throw new InputError('tc: htb class needs a rate', HTB_CLASS_HELP);
-  return s as HtbClassSpec;
-}
-
-const NETEM_HELP =
-  'netem [limit PACKETS] [delay TIME [JITTER [CORRELATION]]] [loss [random] PERCENT [CORRELATION]] [duplicate PERCENT [CORRELATION]] [corrupt PERCENT [CORRELATION]] [reorder PERCENT [CORRELATION]] [gap N] [rate RATE [PACKETOVERHEAD [CELLSIZE [CELLOVERHEAD]]]] [ecn]';
-
-function parseNetem(tok: Tokens): NetemSpec {
-  const s: NetemSpec = {};
-  const optional = (test: (x: string | undefined) => boolean): string | undefined => (test(tok.peek()) ? tok.next() : undefined);
-  const isTime = (x: string | undefined) => x !== undefined && /^(\d|\.\d)/.test(x);
-  const isInt = (x: string | undefined) => x !== undefined && /^-?\d+$/.test(x);
-  /** PERCENT [CORRELATION]: the probability of an effect, and how much it follows the previous packet's */
-  const withCorrelation = (effect: 'loss' | 'duplicate' | 'corrupt' | 'reorder', text: string) => {
-    s[effect] = parsePercent(text, `netem ${effect}`);
-    const c = optional(isPercent);
-    if (c !== undefined) s[`${effect}Correlation`] = parsePercent(c, `netem ${effect} correlation`);
-  };
-  while (!tok.done) {
-    const w = tok.next()!;
-    switch (w) {
-      case 'limit':
-        s.limit = parseUint(tok.value('limit', 'PACKETS'), 'tc', 'netem limit');
-        break;
-      case 'delay':
-      case 'latency': {
-        s.delay = parseTime(tok.value(w, 'TIME'), 'netem delay');
-        const j = optional(isTime);
-        if (j !== undefined) {
-          s.jitter = parseTime(j, 'netem jitter');
-          const c = optional(isPercent);
-          if (c !== undefined) s.delayCorrelation = parsePercent(c, 'netem delay correlation');
-        }
-        break;
-      }
-      case 'loss':
-      case 'drop': {
-        let v = tok.value(w, 'PERCENT');
-        if (v === 'random') v = tok.value(`${w} random`, 'PERCENT');
-        else if (v === 'state' || v === 'gemodel') {
-          throw new InputError(`tc: netem "loss ${v}" is not supported by pipework's native tc`, 'use loss [random] PERCENT [CORRELATION]');
-        }
-        withCorrelation('loss', v);
-        break;
-      }
-      case 'duplicate':
-      case 'corrupt':
-      case 'reorder':
-        withCorrelation(w, tok.value(w, 'PERCENT'));
-        break;
-      case 'gap':
-        s.gap = parseUint(tok.value('gap', 'N'), 'tc', 'netem gap');
-        break;
-      case 'rate': {
-        s.rate = parseRate(tok.value('rate', 'RATE'), 'netem rate');
-        const po = optional(isInt);
-        if (po !== undefined) {
-          s.packetOverhead = Number(po);
-          const cs = optional((x) => x !== undefined && /^\d+$/.test(x));
-          if (cs !== undefined) {
-            s.cellSize = Number(cs);
-            const co = optional(isInt);
-            if (co !== undefined) s.cellOverhead = Number(co);
-          }
-        }
-        break;
-      }
-      case 'ecn':
-        s.ecn = true;
-        break;
-      case 'distribution':
-      case 'slot':
-        throw new InputError(`tc: netem "${w}" is not supported by pipework's native tc`, w === 'distribution' ? 'netem delays are uniformly distributed around the delay; distribution tables are not loaded' : NETEM_HELP);
-      default:
-        throw kindError('netem', w, NETEM_HELP);
-    }
-  }
-  if (s.reorder !== undefined && !s.delay) {
-    throw new InputError('tc: netem: reordering needs a delay', 'add delay TIME, e.g. netem delay 10ms reorder 25%');
-  }
-  return s;
-}
-
-function parseFifo(tok: Tokens, kind: 'pfifo' | 'bfifo'): { limit?: number } {
-  const s: { limit?: number } = {};
-  while (!tok.done) {
-    const w = tok.next()!;
-    if (w !== 'limit') throw kindError(kind, w, `${kind} [limit ${kind === 'pfifo' ? 'PACKETS' : 'BYTES'}]`);
-    const v = tok.value('limit', kind === 'pfifo' ? 'PACKETS' : 'BYTES');
-    s.limit = kind === 'pfifo' ? parseUint(v, 'tc', 'pfifo limit') : parseSize(v, 'bfifo limit').bytes;
-  }
-  return s;
 }

@@ -31,8 +31,6 @@ export const MSG_DONTWAIT = 0x40;
 export const MSG_TRUNC = 0x20;
 export const MSG_PEEK = 0x2;
 
-export const CLONE_NEWNET = 0x40000000;
-
 // nlmsghdr
 export const NLMSG_HDRLEN = 16;
 export const NLMSG_NOOP = 1;

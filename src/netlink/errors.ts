@@ -1,6 +1,6 @@
 // Typed failures of the netlink layer. A KernelError says what the kernel refused, why
 // (errno and, when the kernel gives one, its extended-ack message) and what we were doing.
-import { errnoName, strerror } from '../../native/libc.js';
+import { errnoName, strerror } from '../util/errno.js';
 
 export class NetlinkDecodeError extends Error {
   constructor(message: string) {

@@ -5,8 +5,10 @@
 // unknown namespace and every later call would act on the wrong network, so the process aborts.
 import * as fs from 'node:fs';
 import * as libc from '../../native/libc.js';
-import { CLONE_NEWNET } from '../netlink/constants.js';
 import type { Netns } from './netns.js';
+
+/** setns(2)'s nstype for a network namespace (sched.h). */
+const CLONE_NEWNET = 0x40000000;
 
 let home: { fd: number; inode: number } | undefined;
 

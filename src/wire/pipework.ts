@@ -298,7 +298,7 @@ export class Pipework {
     const guest = await this.guest(guestRef);
     const gsock = inNetns(guest.netns, () => NetlinkSocket.open());
     try {
-      const { runPassthrough } = await import('../ops/passthrough.js');
+      const { runPassthrough } = await import('../passthrough/run.js');
       return runPassthrough(tool, gsock, argv, { json: options.json, where: ` in ${guest.netns.label}` });
     } finally {
       gsock.close();

@@ -3,8 +3,8 @@
 //
 // ava decides skip-or-run when a test is registered, so the probing happens at module load (top-level
 // await in the test file). Under the host kernel a test whose features are missing is registered with
-// test.skip and the reason in its title: it shows as skipped, never as passed. Under User-Mode Linux
-// (PIPEWORK_UNDER_UML=1, set by scripts/uml/run.sh) the full kernel is expected to have everything: a
+// test.skip and the reason in its title: it shows as skipped, never as passed. Under the VM runner
+// (PIPEWORK_UNDER_VM=uml|qemu, set by scripts/vm/run.sh) the full kernel is expected to have everything: a
 // missing feature there is a failing test, not a skip.
 import test, { type ExecutionContext } from 'ava';
 import { accessSync, constants, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -12,7 +12,12 @@ import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addNetns, deleteNetns, run, CommandError } from '../helpers/netns.js';
 
-export const underUml = process.env.PIPEWORK_UNDER_UML === '1';
+/** Which VM runner this process runs under ('uml' or 'qemu'), or undefined on the host's own kernel. */
+export const vmKind: 'uml' | 'qemu' | undefined = ((v) => (v === 'uml' || v === 'qemu' ? v : undefined))(process.env.PIPEWORK_UNDER_VM);
+export const underVm = vmKind !== undefined;
+/** How the kernel under test is described in test logs. */
+export const kernelLabel = (): string =>
+  `kernel ${release()}${vmKind === 'uml' ? ' (User-Mode Linux)' : vmKind === 'qemu' ? ' (QEMU/TCG)' : ' (host)'}`;
 
 export type Feature =
   | 'root'
@@ -28,7 +33,9 @@ export type Feature =
   | 'bond'
   | 'bridge'
   | 'bridge_vlan_filtering'
-  | 'netem';
+  | 'netem'
+  | 'vxlan'
+  | 'openvswitch';
 
 /** For each probed feature: undefined when present, else why it is missing. */
 export type FeatureReport = Record<Feature, string | undefined>;
@@ -51,7 +58,7 @@ function onPath(bin: string): boolean {
 
 /**
  * The links tried, one `ip -batch` line each, in a scratch namespace: a few processes in all, which
- * matters under UML, where each process costs a tenth of a second or more.
+ * matters in a VM, where each process costs a tenth of a second (UML) to a second (QEMU/TCG).
  */
 const LINK_PROBES: [Feature, string][] = [
   ['veth', 'link add p0 type veth peer name p1'],
@@ -63,13 +70,34 @@ const LINK_PROBES: [Feature, string][] = [
   ['bond', 'link add bond0 type bond'],
   ['bridge', 'link add br0 type bridge'],
   ['bridge_vlan_filtering', 'link add br1 type bridge vlan_filtering 1'],
+  ['vxlan', 'link add vx0 type vxlan id 42 dstport 4789 dev p0'],
 ];
-const NEEDS_VETH: Feature[] = ['vlan', 'ipvlan', 'macvlan', 'netem'];
+const NEEDS_VETH: Feature[] = ['vlan', 'ipvlan', 'macvlan', 'netem', 'vxlan'];
+
+/**
+ * Open vSwitch's kernel datapath: a module (loaded here if it is not yet) and the daemons that drive it.
+ * Loading a module is the kernel's business, and harmless: on a kernel without loadable modules it fails.
+ */
+function probeOpenvswitch(): string | undefined {
+  if (!onPath('ovs-vswitchd') || !onPath('ovsdb-server')) return 'ovs-vswitchd (openvswitch-switch) is not installed';
+  try {
+    accessSync('/sys/module/openvswitch');
+    return undefined;
+  } catch {
+    // not loaded (or not built in): try to load it
+  }
+  try {
+    run('modprobe', ['openvswitch']);
+    return undefined;
+  } catch (e) {
+    return `kernel ${release()}: no openvswitch module (${why(e)})`;
+  }
+}
 
 /** Tries each feature once; everything happens inside a namespace created and deleted here. */
 export function probeKernel(): FeatureReport {
   const r = {} as FeatureReport;
-  const all: Feature[] = ['root', 'netns', 'veth', 'ping', 'tc', ...LINK_PROBES.map(([f]) => f).filter((f) => f !== 'veth'), 'netem'];
+  const all: Feature[] = ['root', 'netns', 'veth', 'ping', 'tc', ...LINK_PROBES.map(([f]) => f).filter((f) => f !== 'veth'), 'netem', 'openvswitch'];
   const missingAll = (reason: string, from: Feature[]) => {
     for (const f of from) if (!(f in r)) r[f] = reason;
   };
@@ -87,6 +115,7 @@ export function probeKernel(): FeatureReport {
     return r;
   }
   r.netns = undefined;
+  r.openvswitch = probeOpenvswitch();
   try {
     // ip -force -batch goes on after a failed line and reports "<error>\nCommand failed -:<line>".
     let stderr = '';
@@ -138,7 +167,8 @@ function cacheFile(): string | undefined {
   try {
     const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
     const uid = typeof process.getuid === 'function' ? process.getuid() : 'x';
-    return join(tmpdir(), `pipework-kernel-features-${uid}-${release()}-${bootId}.json`);
+    // v2: the set of features probed; an older file lacks some of them.
+    return join(tmpdir(), `pipework-kernel-features-v2-${uid}-${release()}-${bootId}.json`);
   } catch {
     return undefined;
   }
@@ -198,20 +228,20 @@ type Impl = (t: ExecutionContext) => void | Promise<void>;
 
 /**
  * Registers a test that needs kernel features. Present: a normal test that first logs the kernel version.
- * Missing under the host kernel: a skipped test whose title carries the reason. Missing under UML: a
+ * Missing under the host kernel: a skipped test whose title carries the reason. Missing in the VM: a
  * failing test saying which feature the full kernel lacks.
  */
 export function kernelTest(title: string, features: readonly Feature[], impl: Impl): void {
   const reason = missing(features);
   if (reason === undefined) {
     test(title, async (t) => {
-      t.log(`kernel ${release()}${underUml ? ' (User-Mode Linux)' : ''}`);
+      t.log(kernelLabel());
       await impl(t);
     });
-  } else if (underUml) {
+  } else if (underVm) {
     test(title, (t) => {
-      t.log(`kernel ${release()} (User-Mode Linux)`);
-      t.fail(`the UML kernel lacks a feature this test needs: ${reason}`);
+      t.log(kernelLabel());
+      t.fail(`the VM's kernel lacks a feature this test needs: ${reason}`);
     });
   } else {
     test.skip(`${title} [skipped: needs a full kernel, run \`npm run test:kernel\`; ${reason}]`, impl);

@@ -7,7 +7,7 @@ import type { ExecutionContext } from 'ava';
 import { NetlinkSocket } from '../../src/netlink/session.js';
 import { inNetns } from '../../src/netns/enter.js';
 import { Netns } from '../../src/netns/netns.js';
-import { runTc } from '../../src/ops/passthrough.js';
+import { runTc } from '../../src/passthrough/run.js';
 import { createNetns, run, vethBetween } from '../helpers/netns.js';
 import { kernelTest } from './features.js';
 import { avgRttMs, pingWithin, waitOperUp } from './traffic.js';

@@ -8,7 +8,7 @@ import { KernelError } from '../../src/netlink/errors.js';
 import { NetlinkSocket } from '../../src/netlink/session.js';
 import { inNetns } from '../../src/netns/enter.js';
 import { Netns } from '../../src/netns/netns.js';
-import { runRoute, runRule, runTc } from '../../src/ops/passthrough.js';
+import { runRoute, runRule, runTc } from '../../src/passthrough/run.js';
 import { InputError } from '../../src/util/errors.js';
 import { createNetns, ipj, ipn, run, vethBetween } from '../helpers/netns.js';
 import { missing } from '../kernel/features.js';

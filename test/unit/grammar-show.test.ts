@@ -3,7 +3,7 @@
 import test from 'ava';
 import { parseRoute } from '../../src/grammar/route.js';
 import type { NetlinkMessage } from '../../src/netlink/message.js';
-import { decodeShownRoute, routeJson, routeMatches, routeText, ruleJson, ruleText } from '../../src/ops/passthrough-show.js';
+import { decodeShownRoute, routeJson, routeMatches, routeText, ruleJson, ruleText } from '../../src/passthrough/show.js';
 import { decodeRule } from '../../src/ops/rule.js';
 import { IP_SHOW } from './grammar-show.fixture.js';
 

@@ -10,7 +10,8 @@ import { decodeNetem, netemJson, netemText, probability, TCA_NETEM_LATENCY64, TC
 import { qdiscRequest } from '../../src/ops/tc/qdisc.js';
 import { cellLogFor, parsePsched, rateTable, TC_LINKLAYER_ATM, xmitSize, xmitTime } from '../../src/ops/tc/rate.js';
 import { decodeTbf, tbfText, writeTbf } from '../../src/ops/tc/tbf.js';
-import { formatPercent, formatRate, formatSize, formatTime, parsePercent, parseRate, parseSize, parseTime } from '../../src/ops/tc/units.js';
+import { parsePercent, parseRate, parseSize, parseTime } from '../../src/grammar/units.js';
+import { formatPercent, formatRate, formatSize, formatTime } from '../../src/ops/tc/units.js';
 import { TC_H_ROOT } from '../../src/ops/tc/constants.js';
 import { InputError } from '../../src/util/errors.js';
 

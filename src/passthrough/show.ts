@@ -8,7 +8,7 @@ import { protocolName, routeTypeName, scopeName, tableName } from '../grammar/na
 import {
   FIB_RULE_IIF_DETACHED, FIB_RULE_INVERT, FIB_RULE_OIF_DETACHED, FR_ACT_BLACKHOLE, FR_ACT_GOTO, FR_ACT_NOP, FR_ACT_PROHIBIT,
   FR_ACT_TO_TBL, FR_ACT_UNREACHABLE, type Rule, type RuleSpec,
-} from './rule.js';
+} from '../ops/rule.js';
 
 const RTM_F_CLONED = 0x200;
 const RTNH_FLAGS: [number, string][] = [

@@ -11,14 +11,14 @@ import { type TcCommand, parseTc } from '../grammar/tc.js';
 import { isKernelError } from '../netlink/errors.js';
 import type { NetlinkSocket } from '../netlink/session.js';
 import { InputError } from '../util/errors.js';
-import { getLink, listLinks } from './link.js';
+import { getLink, listLinks } from '../ops/link.js';
 import {
   decodeShownRoute, isCloned, routeJson, routeMatches, routeText, ruleJson, ruleMatches, ruleText, type ShownRoute,
-} from './passthrough-show.js';
-import { deleteDumpedRouteRequest, routeDumpRequest, routeGetRequest, routeRequest } from './route.js';
-import { deleteDumpedRuleRequest, listRules, ruleRequest } from './rule.js';
-import { classJson, classRequest, classText, listClasses, listQdiscs, qdiscJson, qdiscRequest, qdiscText } from './tc/qdisc.js';
-import { TC_H_INGRESS, TC_H_ROOT } from './tc/constants.js';
+} from './show.js';
+import { deleteDumpedRouteRequest, routeDumpRequest, routeGetRequest, routeRequest } from '../ops/route.js';
+import { deleteDumpedRuleRequest, listRules, ruleRequest } from '../ops/rule.js';
+import { classJson, classRequest, classText, listClasses, listQdiscs, qdiscJson, qdiscRequest, qdiscText } from '../ops/tc/qdisc.js';
+import { TC_H_INGRESS, TC_H_ROOT } from '../ops/tc/constants.js';
 
 export interface PassthroughOptions {
   /** print JSON (as `ip -j` / `tc -j`) instead of text; `-j` in argv does the same */
