@@ -13,11 +13,9 @@ import { createRequire } from 'node:module';
 import { type FieldInfo, type FieldValues, specFromFields, WIRING_FIELDS, type WiringSpec } from '../wire/spec.js';
 import type { BulkProgress, BulkStage, WireManyItem } from '../wire/bulk.js';
 import { type SpecProblem, type UnwireTarget, validateSpecs, validateTargets } from '../wire/bulk-validate.js';
-import type { Io } from './main.js';
+import { EXIT_FAILED, EXIT_OK, type Io } from './io.js';
 import type { GlobalOptions } from './parse.js';
 
-const EXIT_OK = 0;
-const EXIT_FAILED = 1;
 
 /** An Io that may say whether its error stream is a terminal (default: whether process.stderr is). */
 export interface ApplyIo extends Io {

@@ -11,15 +11,9 @@ import { StepFailedError } from '../wire/plan.js';
 import { waitForInterface, WaitTimeoutError } from '../wire/wait.js';
 import { type Command, type GlobalOptions, parseArgs, USAGE, UsageError } from './parse.js';
 import { runApply, runDeleteFile } from './apply.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Io } from './io.js';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
-
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
-}
+export { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Io };
 
 const stdio: Io = {
   out: (t) => process.stdout.write(t),

@@ -7,11 +7,9 @@ import { DockerUnavailableError } from '../guest/docker.js';
 import type { WiringSpec } from '../wire/spec.js';
 import { watch, type WatchEvent, type WatchTrigger } from '../wire/watch.js';
 import { entryJson, readWirings, toWiringsWithSession, WiringFileError } from './apply.js';
-import type { Io } from './main.js';
+import { EXIT_FAILED, EXIT_OK, type Io } from './io.js';
 import { type GlobalOptions, UsageError } from './parse.js';
 
-const EXIT_OK = 0;
-const EXIT_FAILED = 1;
 
 export async function runWatch(file: string, global: GlobalOptions, io: Io): Promise<number> {
   if (global.dryRun) throw new UsageError('watch changes what it is given as containers start; to see the plan: pipework apply -f FILE --dry-run');
