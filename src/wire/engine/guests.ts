@@ -3,14 +3,13 @@
 import { ParallelCloser } from '../../../native/fds.js';
 import { announceOn } from '../../announce/announce.js';
 import { allCarryTraffic, type LinkEnd, untilCarriesTraffic } from '../../announce/ready.js';
-import { RTM_NEWLINK, RT_SCOPE_LINK } from '../../netlink/constants.js';
+import { RTM_NEWLINK } from '../../netlink/constants.js';
 import { isKernelError } from '../../netlink/errors.js';
 import { type Request } from '../../netlink/session.js';
-import { addAddressRequest } from '../../ops/address.js';
-import { setLinkRequest } from '../../ops/link.js';
 import { defaultRoutes, routeRequest } from '../../ops/route.js';
-import { type Cidr, formatCidr, formatIp, formatMac, inSubnet, type IpAddress, parseMac } from '../../util/ip.js';
+import { formatIp, formatMac, type IpAddress, parseMac } from '../../util/ip.js';
 import type { HostSide } from '../driver.js';
+import { type GuestOp, guestOpRequest, guestOps } from '../guest-config.js';
 import { getLinkByIndexRequest, indexAndPeer } from './machinery.js';
 import type { BulkStage, Fail, Progress, WireJob, WireManyOptions } from './types.js';
 
@@ -96,60 +95,30 @@ export function configureGuest(job: WireJob): void {
   const sock = job.sock!;
   const label = job.label!;
   const index = job.guestIndex;
-  const reqs: Request[] = [setLinkRequest(index, { up: true }, `setting ${label} up`)];
-  const kinds: ('up' | 'addr' | 'onlink' | 'default' | 'get')[] = ['up'];
-  const gateways: IpAddress[] = [];
-  const prefixes: Cidr[] = [];
-  job.steps.push(`[guest] set ${label} up`);
-  for (const a of job.req!.addresses) {
-    if (!a.cidr) continue;
-    prefixes.push(a.cidr);
-    const text = formatCidr(a.cidr);
-    job.addressTexts.push(text);
-    reqs.push(addAddressRequest({ index, cidr: a.cidr, nodad: true }, `adding ${text} to ${label}`));
-    kinds.push('addr');
-    job.steps.push(`[guest] add address ${text} to ${label}`);
-  }
-  for (const a of job.req!.addresses) {
-    if (!a.gateway) continue;
-    const gw = a.gateway;
-    if (!prefixes.some((p) => inSubnet(gw, p))) {
-      const hostRoute: Cidr = { ...gw, prefix: gw.family === 4 ? 32 : 128 };
-      const text = `${formatCidr(hostRoute)} dev ${label}`;
-      reqs.push(routeRequest('add', { family: gw.family, dst: hostRoute, oif: index, scope: RT_SCOPE_LINK }, `adding route ${text}`));
-      kinds.push('onlink');
-      job.steps.push(`[guest] add on-link route ${text} (the gateway is outside the interface's prefixes)`);
-    }
-    const gwText = formatIp(gw.bytes);
-    job.gatewayTexts.push(gwText);
-    reqs.push(routeRequest('add', { family: gw.family, gateway: gw.bytes, oif: index }, `adding route default via ${gwText} dev ${label}`));
-    kinds.push('default');
-    gateways.push(gw);
-    job.steps.push(`[guest] set route default via ${gwText} dev ${label}`);
+  // The same description of the guest side as the one-guest plan's, sent in one sendmsg.
+  const ops: (GuestOp | { op: 'get' })[] = guestOps(label, job.req!.addresses);
+  const reqs: Request[] = [];
+  for (const op of ops as GuestOp[]) {
+    reqs.push(guestOpRequest(op, index, label));
+    job.steps.push(`[guest] ${op.what}`);
+    if (op.op === 'address') job.addressTexts.push(op.text);
+    if (op.op === 'default') job.gatewayTexts.push(formatIp(op.gateway.bytes));
   }
   if (job.req!.mac) job.mac = parseMac(job.req!.mac);
   else if (job.packetFd >= 0) {
     reqs.push(getLinkByIndexRequest(index, `looking up ${label}`));
-    kinds.push('get');
+    ops.push({ op: 'get' });
   }
   const outcomes = sock.batch(reqs);
-  let gwAt = 0;
   for (let i = 0; i < outcomes.length; i++) {
     const o = outcomes[i];
-    const kind = kinds[i];
-    if (kind === 'get') {
+    const op = ops[i];
+    if (op.op === 'get') {
       if (o.error) throw o.error;
       const m = o.replies.find((r) => r.type === RTM_NEWLINK);
       if (m) job.mac = indexAndPeer(m).mac;
-      continue;
-    }
-    if (kind === 'default') {
-      const gw = gateways[gwAt++];
-      if (o.error && isKernelError(o.error, 'EEXIST')) replaceDefault(job, gw);
-      else if (o.error) throw o.error;
-      continue;
-    }
-    if (o.error && !(kind === 'onlink' && isKernelError(o.error, 'EEXIST'))) throw o.error;
+    } else if (op.op === 'default' && o.error && isKernelError(o.error, 'EEXIST')) replaceDefault(job, op.gateway);
+    else if (o.error && !(op.op === 'onlink' && isKernelError(o.error, 'EEXIST'))) throw o.error;
   }
 }
 

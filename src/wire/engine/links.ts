@@ -4,11 +4,11 @@ import { NLM_F_ECHO, RTM_NEWLINK } from '../../netlink/constants.js';
 import { isKernelError } from '../../netlink/errors.js';
 import { type Request } from '../../netlink/session.js';
 import { createBridgeRequest, isBridge } from '../../ops/links/bridge.js';
-import { createVethRequest } from '../../ops/links/veth.js';
 import { ConflictError } from '../../util/errors.js';
 import type { HostSide } from '../driver.js';
 import { bridgeDriver } from '../drivers/bridge.js';
 import { selectDriver } from '../drivers/index.js';
+import { vethPairRequest } from '../drivers/veth-pair.js';
 import { hostEndName } from '../names.js';
 import { getLinkByNameRequest, indexAndPeer, linkOf } from './machinery.js';
 import type { BridgeState, Fail, WireJob, WireManyOptions } from './types.js';
@@ -83,10 +83,7 @@ export function createLinks(host: HostSide, wave: WireJob[], options: WireManyOp
       if (names.shortened) job.notes.push(`host interface named ${names.name} (pipework's ${names.shortened} is longer than 15 characters)`);
       job.label = `${job.ifname} in ${guest.netns.label}`;
       const mtu = job.req!.mtu ?? bridge.link!.mtu;
-      const req = createVethRequest(
-        { name: job.lif, master: bridge.link!.index, mtu, up: true, peer: { name: job.ifname, netnsFd: guest.netns.fd, mtu, mac: job.req!.mac } },
-        `creating veth ${job.lif} <-> ${job.label}`,
-      );
+      const req = vethPairRequest({ lif: job.lif, ifname: job.ifname, label: job.label, netnsFd: guest.netns.fd, master: bridge.link!.index, mtu, mac: job.req!.mac });
       req.flags = (req.flags ?? 0) | NLM_F_ECHO; // answer with the new link: both ifindexes, no lookups
       jobs.push(job);
       reqs.push(req);
