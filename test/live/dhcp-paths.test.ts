@@ -5,7 +5,8 @@ import test, { type ExecutionContext } from 'ava';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { cli } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, cli } from '../helpers/cli.js';
 import { dnsmasq, until } from '../helpers/dhcp-servers.js';
 import { createNetns, ipj, ipn, settledSnapshot, snapshot } from '../helpers/netns.js';
 
@@ -75,4 +76,25 @@ test('apply -f: DHCP entries get their lease (concurrently); a re-apply is a no-
   t.is(d.code, 0, d.stderr);
   for (const g of guests) t.false(ipj(g, 'link', 'show').some((l: { ifname: string }) => l.ifname === 'eth1'));
   await until('the server to forget every lease', () => leased.every((l) => !srv.leases().includes(l[0].split('/')[0])));
+});
+
+test('apply -f with keep: the leases are kept in the foreground, renewed, and released on SIGTERM', async (t) => {
+  const { host, dir, srv } = await world(t);
+  const guests = [createNetns(t, 'g'), createNetns(t, 'g')];
+  const file = path.join(dir, 'keep.json');
+  fs.writeFileSync(file, JSON.stringify(guests.map((g) => ({ host: 'br-dh', guest: `netns:${g}`, address: 'dhcp', keep: true, timeout: 10 }))));
+  const child = spawn(process.execPath, [BIN, '--host-netns', host, 'apply', '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  t.teardown(() => void child.kill('SIGKILL'));
+  await until('the leases to be kept', () => /keeping 2 DHCP leases/.test(stderr), 20_000);
+  const leased = guests.map((g) => v4(g)[0]);
+  for (const l of leased) t.regex(l ?? '', /^10\.81\.0\.1\d\d\/24$/);
+  t.true(leased.every((l) => srv.leases().includes(l.split('/')[0])));
+  child.kill('SIGTERM');
+  t.is(await exited, 0, stderr);
+  t.regex(stderr, /DHCP leases released/);
+  t.deepEqual(guests.map((g) => v4(g)), [[], []], 'each address went with its lease');
+  await until('the server to forget the leases', () => leased.every((l) => !srv.leases().includes(l.split('/')[0])));
 });

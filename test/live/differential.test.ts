@@ -29,6 +29,7 @@ const forms: Form[] = [
   { name: 'existing bridge, local name, MTU, off-subnet gateway', entry: { host: 'br0', address: '10.72.0.5/24@10.72.9.1', local: 'vdiff', mtu: 1400, mac: 'U:diff2' }, setup: (_t, h) => bridge(h, 'br0') },
   { name: 'macvlan on a NIC, mode private', entry: { host: 'nic0', address: '10.71.0.5/24@10.71.0.1', mac: 'U:diff3', mode: 'private' }, setup: (_t, h) => nic(h) },
   { name: 'macvlan on a NIC, default mode, gateway only (0/0@GW) and IPv6', entry: { host: 'nic0', address: '0/0@10.73.0.1,fd73::5/64', mac: 'U:diff4' }, setup: (_t, h) => nic(h) },
+  { name: 'direct-phys: the NIC itself moved in (and home again on undo)', entry: { host: 'nic0', address: '10.76.0.5/24@10.76.0.1', directPhys: true }, setup: (_t, h) => nic(h) },
   {
     name: 'DHCP (one-shot) from dnsmasq on the bridge',
     entry: { host: 'br-dh', address: 'dhcp', mac: 'U:diffdh', timeout: 10 },
@@ -104,9 +105,11 @@ for (const form of forms) {
     if (mac?.startsWith('U:')) macs.add((await import('../../src/util/ip.js')).stableMac(mac.slice(2)));
     else if (mac) macs.add(mac);
 
-    await a.pw.wire(specFromFields(entry(a)));
+    const one = await a.pw.wire(specFromFields(entry(a)));
     const many = await b.pw.wireMany([specFromFields(entry(b))]);
     t.is(many.wired, 1, many.items[0].error?.message);
+    const reported = (r: { mac?: string; addresses: string[]; gateways: string[]; kind: string }) => ({ mac: macs.has(r.mac!) ? r.mac : 'random', addresses: r.addresses, gateways: r.gateways, kind: r.kind });
+    t.deepEqual(reported(many.items[0].result!), reported(one), 'the results say the same');
     const file = path.join(c.dir, 'w.json');
     fs.writeFileSync(file, JSON.stringify([entry(c)]));
     const applied = await cli(['--host-netns', c.host, 'apply', '-f', file]);
