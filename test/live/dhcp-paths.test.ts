@@ -78,7 +78,7 @@ test('apply -f: DHCP entries get their lease (concurrently); a re-apply is a no-
   await until('the server to forget every lease', () => leased.every((l) => !srv.leases().includes(l[0].split('/')[0])));
 });
 
-test('apply -f with keep: the leases are kept in the foreground, renewed, and released on SIGTERM', async (t) => {
+test('apply -f with keep: the leases are kept in the foreground and released on SIGTERM', async (t) => {
   const { host, dir, srv } = await world(t);
   const guests = [createNetns(t, 'g'), createNetns(t, 'g')];
   const file = path.join(dir, 'keep.json');
