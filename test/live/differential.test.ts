@@ -3,7 +3,8 @@
 // guest namespaces, minus what is random by design: kernel-chosen MACs, the IPv6 link-local
 // addresses and routes derived from them, and the host-side name hashed from the guest's name);
 // unwiring through unwire(), unwireMany() and `del -f` leaves the same state too: the guest as it was.
-import test, { type ExecutionContext } from 'ava';
+// Forms that need a full kernel (802.1Q, ipvlan, dummy) are in test/kernel/differential.test.ts.
+import test from 'ava';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,18 +12,9 @@ import { Pipework } from '../../src/index.js';
 import { specFromFields, type FieldValues } from '../../src/wire/spec.js';
 import { cli } from '../helpers/cli.js';
 import { dnsmasq } from '../helpers/dhcp-servers.js';
-import { createNetns, ipn, run, settledSnapshot, type Snapshot } from '../helpers/netns.js';
+import { bridge, differential, type Form, type Json, nic, normalize } from '../helpers/differential.js';
+import { createNetns, ipn, settledSnapshot } from '../helpers/netns.js';
 import { missingOvs, startOvs, stopOvs, vsctl, vsctlList } from '../helpers/ovs.js';
-
-type Json = Record<string, unknown>;
-
-interface Form {
-  name: string;
-  /** the wirings-file entry, without guest */
-  entry: FieldValues;
-  /** prepares a fresh host namespace for this form */
-  setup?(t: ExecutionContext, host: string, dir: string): Promise<void> | void;
-}
 
 const forms: Form[] = [
   { name: 'bridge made by the wiring, static IPv4 + IPv6 with gateways, stable MAC', entry: { host: 'br0', address: '10.70.0.5/24@10.70.0.1,fd70::5/64@fd70::1', mac: 'U:diff' } },
@@ -41,95 +33,8 @@ const forms: Form[] = [
   },
 ];
 
-function bridge(host: string, name: string): void {
-  ipn(host, 'link', 'add', name, 'address', '02:00:00:00:0b:01', 'type', 'bridge');
-  ipn(host, 'link', 'set', name, 'up');
-}
-
-/** A "NIC": one end of a veth pair whose other end stays in the host namespace, fixed MACs. */
-function nic(host: string): void {
-  run('ip', ['-n', host, 'link', 'add', 'nic0', 'address', '02:00:00:00:0a:01', 'type', 'veth', 'peer', 'name', 'nic0p', 'address', '02:00:00:00:0a:02']);
-  ipn(host, 'link', 'set', 'nic0', 'up');
-  ipn(host, 'link', 'set', 'nic0p', 'up');
-}
-
-/** What is random by design left out; everything else compared. */
-function normalize(s: Snapshot, fixedMacs: Set<string>, indexes = true): Json {
-  const linkLocal = (x: unknown) => /"fe80:|"ff00::\/8"|"multicast"/.test(JSON.stringify(x));
-  const text = JSON.stringify({
-    links: s.links.map((l) => ({
-      ...l,
-      address: l.address && fixedMacs.has(l.address) ? l.address : l.address ? 'random' : undefined,
-      // in a namespace shared by turns, indexes grow from one turn to the next
-      link: !indexes && typeof l.link === 'number' ? 'index' : l.link,
-      linkNetnsid: !indexes && l.linkNetnsid !== undefined ? 'id' : l.linkNetnsid,
-    })),
-    addresses: s.addresses.filter((a) => !String(a.local).startsWith('fe80:')),
-    routes: s.routes.filter((r) => !linkLocal(r)),
-    rules: s.rules,
-  });
-  // Kernel-chosen MACs also show in a bridge's ids (8000.<mac>, leading zeros dropped).
-  const macsOut = text.replace(/\b(?:[0-9a-f]{1,2}:){5}[0-9a-f]{1,2}\b/g, (m) => (fixedMacs.has(m) || [...fixedMacs].some((f) => f.replace(/\b0(?=[0-9a-f])/g, '') === m) ? m : 'random'));
-  return JSON.parse(macsOut.replace(/vpw[0-9a-f]{11}/g, 'vpwHASH')) as Json;
-}
-
-interface World {
-  host: string;
-  guest: string;
-  dir: string;
-  pw: Pipework;
-  before: Snapshot;
-}
-
-async function world(t: ExecutionContext, form: Form): Promise<World> {
-  const host = createNetns(t, 'h');
-  const guest = createNetns(t, 'g');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pwt-diff-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  await form.setup?.(t, host, dir);
-  const pw = new Pipework({ hostNetns: host });
-  t.teardown(() => pw.close());
-  return { host, guest, dir, pw, before: await settledSnapshot(guest) };
-}
-
-async function picture(w: World, macs: Set<string>): Promise<Json> {
-  return { host: normalize(await settledSnapshot(w.host), macs), guest: normalize(await settledSnapshot(w.guest), macs) };
-}
-
 for (const form of forms) {
-  test(`same state through wire(), wireMany() and apply -f; same after unwire(), unwireMany() and del -f: ${form.name}`, async (t) => {
-    const [a, b, c] = [await world(t, form), await world(t, form), await world(t, form)];
-    const entry = (w: World) => ({ ...form.entry, guest: `netns:${w.guest}` });
-    const macs = new Set(['02:00:00:00:0b:01', '02:00:00:00:0a:01', '02:00:00:00:0a:02']);
-    const mac = specFromFields(entry(a)).mac;
-    if (mac?.startsWith('U:')) macs.add((await import('../../src/util/ip.js')).stableMac(mac.slice(2)));
-    else if (mac) macs.add(mac);
-
-    const one = await a.pw.wire(specFromFields(entry(a)));
-    const many = await b.pw.wireMany([specFromFields(entry(b))]);
-    t.is(many.wired, 1, many.items[0].error?.message);
-    const reported = (r: { mac?: string; addresses: string[]; gateways: string[]; kind: string }) => ({ mac: macs.has(r.mac!) ? r.mac : 'random', addresses: r.addresses, gateways: r.gateways, kind: r.kind });
-    t.deepEqual(reported(many.items[0].result!), reported(one), 'the results say the same');
-    const file = path.join(c.dir, 'w.json');
-    fs.writeFileSync(file, JSON.stringify([entry(c)]));
-    const applied = await cli(['--host-netns', c.host, 'apply', '-f', file]);
-    t.is(applied.code, 0, applied.stderr);
-
-    const [pa, pb, pc] = [await picture(a, macs), await picture(b, macs), await picture(c, macs)];
-    t.deepEqual(pb, pa, 'wireMany() = wire()');
-    t.deepEqual(pc, pa, 'apply -f = wire()');
-    t.true(JSON.stringify(pa.guest).includes('"ifname":"eth1"'), 'the guest interface is there');
-
-    const ifname = (form.entry.ifname as string | undefined) ?? 'eth1';
-    t.true((await a.pw.unwire(`netns:${a.guest}`, { ifname })).removed);
-    t.is((await b.pw.unwireMany([{ guest: `netns:${b.guest}`, ifname }])).removed, 1);
-    const del = await cli(['--host-netns', c.host, 'del', '-f', file]);
-    t.is(del.code, 0, del.stderr);
-    const [ua, ub, uc] = [await picture(a, macs), await picture(b, macs), await picture(c, macs)];
-    t.deepEqual(ub, ua, 'unwireMany() = unwire()');
-    t.deepEqual(uc, ua, 'del -f = unwire()');
-    t.deepEqual(ua.guest, normalize(a.before, macs), 'the guest is as it was before the wiring');
-  });
+  test(`same state through wire(), wireMany() and apply -f; same after unwire(), unwireMany() and del -f: ${form.name}`, (t) => differential(t, form));
 }
 
 // Open vSwitch (userspace datapath): one daemon pair, so the three paths take turns on its namespace;
