@@ -185,7 +185,7 @@ export function readWirings(file: string): unknown[] {
 // ---------------------------------------------------------------------------------------------
 // Progress bar: on a terminal only, on stderr, redrawn at most every 50 ms.
 
-const ORDER: BulkStage[] = ['validate', 'resolve', 'links', 'sockets', 'guests', 'announce', 'rollback', 'fallback', 'close', 'done'];
+const ORDER: BulkStage[] = ['validate', 'resolve', 'links', 'sockets', 'existing', 'guests', 'announce', 'rollback', 'fallback', 'close', 'done'];
 const WEIGHT: Partial<Record<BulkStage, number>> = { resolve: 0.1, sockets: 0.05, links: 0.3, guests: 0.3, announce: 0.1, fallback: 0.1, close: 0.05 };
 
 class ProgressBar {

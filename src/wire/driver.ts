@@ -45,6 +45,8 @@ export interface DriverPlan {
   hostIfname?: string;
   /** true when the guest is already wired exactly as asked: nothing to do */
   alreadyWired: boolean;
+  /** the guest interface's MAC, when the plan read the interface (it exists) */
+  guestMac?: string;
   /** a DHCP wiring whose interface already holds the lease pipework obtained for it */
   heldLease?: { lease: Lease; kept: boolean };
 }

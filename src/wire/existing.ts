@@ -24,8 +24,11 @@ function leaseOn(state: ExistingState, held: { lease: Lease } | undefined): bool
   return !!leased && state.addresses.some((a) => equalBytes(a.local, leased.bytes) && a.prefix === held.lease.prefix);
 }
 
+/** What a comparison reads of a request: the one-guest plan's context, or the bulk engine's job. */
+export type Asked = Pick<DriverContext, 'mac' | 'mtu' | 'addresses' | 'dhcp' | 'recordedLease'>;
+
 /** What differs between the interface and the request, in words; empty when compatible. */
-export function describeDifferences(link: Link, state: ExistingState, ctx: DriverContext): string[] {
+export function describeDifferences(link: Link, state: ExistingState, ctx: Asked): string[] {
   const diffs: string[] = [];
   if (ctx.mac && link.mac !== ctx.mac) diffs.push(`MAC is ${link.mac}, asked for ${ctx.mac}`);
   if (ctx.mtu && link.mtu !== ctx.mtu) diffs.push(`MTU is ${link.mtu}, asked for ${ctx.mtu}`);
@@ -65,11 +68,13 @@ export function planForExisting(ctx: DriverContext, link: Link, ours: boolean, w
   }
   const state = inspectGuestInterface(ctx.gsock, link);
   const diffs = describeDifferences(link, state, ctx);
-  if (diffs.length) {
-    throw new ConflictError(`${label} is already wired to ${ctx.hostIf} but differs: ${diffs.join('; ')}`, `remove it first with: pipework del ${ctx.guest.ref} -i ${ctx.ifname}`);
-  }
+  if (diffs.length) throw differsError(label, ctx.hostIf, diffs, ctx.guest.ref, ctx.ifname);
   const steps = guestConfigSteps({ sock: ctx.gsock, label, index: () => link.index }, ctx.addresses, state);
   const held = ctx.dhcp ? ctx.recordedLease?.() : undefined;
   const heldLease = held && leaseOn(state, held) ? held : undefined;
-  return { kind: what.kind, steps, notes: what.notes ?? [], hostIfname: what.hostIfname, alreadyWired: steps.length === 0 && (!ctx.dhcp || heldLease !== undefined), heldLease };
+  return { kind: what.kind, steps, notes: what.notes ?? [], hostIfname: what.hostIfname, alreadyWired: steps.length === 0 && (!ctx.dhcp || heldLease !== undefined), heldLease, guestMac: link.mac };
+}
+
+export function differsError(label: string, hostIf: string, diffs: readonly string[], guestRef: string, ifname: string): ConflictError {
+  return new ConflictError(`${label} is already wired to ${hostIf} but differs: ${diffs.join('; ')}`, `remove it first with: pipework del ${guestRef} -i ${ifname}`);
 }

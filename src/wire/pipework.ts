@@ -192,7 +192,7 @@ export class Pipework {
       if (!options.dryRun) await applySteps(steps, options);
       const r = result(guest, { ...req, host: hostIf, ifname }, plan, steps, notes, options.dryRun ?? false);
       // The MAC the interface has, as the bulk engine reports it, when none was asked for.
-      if (!r.mac && !r.dryRun) r.mac = getLink(gsock, { name: ifname })?.mac;
+      if (!r.mac && !r.dryRun) r.mac = plan.guestMac ?? getLink(gsock, { name: ifname })?.mac;
       if (dhcp.lease) {
         r.addresses = [`${dhcp.lease.address}/${dhcp.lease.prefix}`];
         r.gateways = dhcp.lease.routers.slice(0, 1);

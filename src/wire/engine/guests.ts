@@ -39,7 +39,7 @@ export async function configureAndAnnounce(
   let announced = 0;
   let done = 0;
   for (const job of wave) {
-    if (job.item || !job.created) continue;
+    if (job.item || !(job.created || job.ops)) continue;
     enter('guests');
     try {
       options.beforePhase?.(job.index, 'guest');
@@ -67,7 +67,7 @@ export async function configureAndAnnounce(
       closer.add(job.packetFd);
       job.packetFd = -1;
     }
-    if (job.item || !job.created) continue;
+    if (job.item || !(job.created || job.ops)) continue;
     job.item = {
       index: job.index,
       guest: job.spec.guest,
@@ -96,7 +96,7 @@ export function configureGuest(job: WireJob): void {
   const label = job.label!;
   const index = job.guestIndex;
   // The same description of the guest side as the one-guest plan's, sent in one sendmsg.
-  const ops: (GuestOp | { op: 'get' })[] = guestOps(label, job.req!.addresses);
+  const ops: (GuestOp | { op: 'get' })[] = job.ops ? [...job.ops] : guestOps(label, job.req!.addresses);
   const reqs: Request[] = [];
   for (const op of ops as GuestOp[]) {
     reqs.push(guestOpRequest(op, index, label));

@@ -95,8 +95,8 @@ export function createLinks(host: HostSide, wave: WireJob[], options: WireManyOp
   outcomes.forEach((o, i) => {
     const job = jobs[i];
     if (o.error) {
-      // A name already taken: a re-run, a leftover or a conflict. The one-guest path sorts it out.
-      if (isKernelError(o.error, 'EEXIST')) job.slow = true;
+      // A name already taken: a re-run, a half-made wiring, a leftover or a conflict (existing.ts).
+      if (isKernelError(o.error, 'EEXIST')) job.existing = true;
       else fail(job, 'links', o.error);
       return;
     }

@@ -17,7 +17,7 @@ import type { BulkOptions, BulkStage, BulkTimings, Progress, UnwireJob, WireJob 
 // ---------------------------------------------------------------------------------------------
 // Shared machinery
 
-export const STAGES: Exclude<BulkStage, 'done'>[] = ['validate', 'resolve', 'sockets', 'links', 'guests', 'announce', 'fallback', 'rollback', 'close'];
+export const STAGES: Exclude<BulkStage, 'done'>[] = ['validate', 'resolve', 'sockets', 'links', 'existing', 'guests', 'announce', 'fallback', 'rollback', 'close'];
 
 export class Clock {
   readonly timings = Object.fromEntries([...STAGES.map((s) => [s, 0]), ['total', 0]]) as BulkTimings;

@@ -6,6 +6,7 @@ import type { Link } from '../../ops/link.js';
 import type { Route } from '../../ops/route.js';
 import type { UnwireTarget } from '../bulk-validate.js';
 import type { UnwireResult, WireResult } from '../pipework.js';
+import type { GuestOp } from '../guest-config.js';
 import type { NormalizedSpec, WiringSpec } from '../spec.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -14,7 +15,7 @@ import type { NormalizedSpec, WiringSpec } from '../spec.js';
 /** The phases of the fast path at which a test hook may fail a guest. */
 export type BulkPhase = 'link' | 'guest' | 'announce';
 
-export type BulkStage = 'validate' | 'resolve' | 'sockets' | 'links' | 'guests' | 'announce' | 'fallback' | 'rollback' | 'close' | 'done';
+export type BulkStage = 'validate' | 'resolve' | 'sockets' | 'links' | 'existing' | 'guests' | 'announce' | 'fallback' | 'rollback' | 'close' | 'done';
 
 export interface BulkProgress {
   stage: BulkStage;
@@ -142,6 +143,10 @@ export interface WireJob {
   gatewayTexts: string[];
   /** created a link: a failure from here on must be undone */
   created: boolean;
+  /** its host-side name was taken: a re-run or a half-made wiring, compared with the kernel */
+  existing?: boolean;
+  /** a half-made wiring: the guest-side operations still missing */
+  ops?: GuestOp[];
   rolledBack?: boolean;
   item?: WireManyItem;
 }

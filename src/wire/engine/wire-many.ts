@@ -9,6 +9,7 @@ import type { HostSide } from '../driver.js';
 import type { Pipework } from '../pipework.js';
 import { type SpecProblem, validateSpecs } from '../bulk-validate.js';
 import { DEFAULT_IFNAME, normalize, type WiringSpec } from '../spec.js';
+import { inspectExisting } from './existing.js';
 import { configureAndAnnounce } from './guests.js';
 import { createLinks, findMissingIndexes, prepareBridges } from './links.js';
 import { Clock, PLANNED_CONCURRENCY, closeWave, deleteLinkByNameRequest, errorOf, openGuestSockets, pool, presizeFdTable, resolveWave, waveSize } from './machinery.js';
@@ -87,6 +88,8 @@ export async function wireMany(pw: Pipework, specs: readonly WiringSpec[], optio
       await grown;
       openSockets(wave, !options.dryRun, fail);
       findMissingIndexes(host, wave, fail);
+      enter('existing');
+      inspectExisting(host, wave, fail);
       progress('sockets', wave.length, wave.length);
       await configureAndAnnounce(host, wave, options, fail, progress, closer, enter);
       progress('announce', wave.length, wave.length);
@@ -157,9 +160,10 @@ export class DuplicateGuestError extends InputError {
 
 export function openSockets(wave: WireJob[], packet: boolean, fail: Fail<WireJob>): void {
   for (const job of wave) {
-    if (job.item || !job.created) continue;
+    if (job.item || !(job.created || job.existing)) continue;
     try {
-      const wantPacket = packet && job.req!.addresses.some((a) => a.cidr);
+      // A guest found already there gets a packet socket only if it turns out half-made.
+      const wantPacket = packet && job.created && job.req!.addresses.some((a) => a.cidr);
       const { sock, packetFd } = openGuestSockets(job.guest!, wantPacket);
       job.sock = sock;
       job.packetFd = packetFd;
