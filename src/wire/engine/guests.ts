@@ -7,7 +7,7 @@ import { RTM_NEWLINK } from '../../netlink/constants.js';
 import { isKernelError } from '../../netlink/errors.js';
 import { type Request } from '../../netlink/session.js';
 import { defaultRoutes, routeRequest } from '../../ops/route.js';
-import { formatIp, formatMac, type IpAddress, parseMac } from '../../util/ip.js';
+import { formatCidr, formatIp, formatMac, type IpAddress, parseMac } from '../../util/ip.js';
 import type { HostSide } from '../driver.js';
 import { type GuestOp, guestOpRequest, guestOps } from '../guest-config.js';
 import { getLinkByIndexRequest, indexAndPeer } from './machinery.js';
@@ -97,12 +97,15 @@ export function configureGuest(job: WireJob): void {
   const index = job.guestIndex;
   // The same description of the guest side as the one-guest plan's, sent in one sendmsg.
   const ops: (GuestOp | { op: 'get' })[] = job.ops ? [...job.ops] : guestOps(label, job.req!.addresses);
+  // Reported as wire() reports them: what was asked for, whether added now or found there.
+  for (const a of job.req!.addresses) {
+    if (a.cidr) job.addressTexts.push(formatCidr(a.cidr));
+    if (a.gateway) job.gatewayTexts.push(formatIp(a.gateway.bytes));
+  }
   const reqs: Request[] = [];
   for (const op of ops as GuestOp[]) {
     reqs.push(guestOpRequest(op, index, label));
     job.steps.push(`[guest] ${op.what}`);
-    if (op.op === 'address') job.addressTexts.push(op.text);
-    if (op.op === 'default') job.gatewayTexts.push(formatIp(op.gateway.bytes));
   }
   if (job.req!.mac) job.mac = parseMac(job.req!.mac);
   else if (job.packetFd >= 0) {
