@@ -138,6 +138,11 @@ export class Pipework {
     return guest;
   }
 
+  /**
+   * One wiring, planned by its driver from what the kernel holds and applied step by step. (The
+   * engine's N=1 - wireMany([spec]) - leaves the same state, see test/live/differential.test.ts, but
+   * costs the CLI ~8 ms more per call: its module and phases.)
+   */
   async wire(spec: WiringSpec, options: WireOptions = {}): Promise<WireResult> {
     const req = normalize(spec);
     const guest = await this.guest(spec.guest);

@@ -1,6 +1,5 @@
 // The guest-side phases: per guest one sendmsg (up, addresses, routes), then its announcement,
 // staggered behind the setups; packet sockets closed off the main thread.
-import { ParallelCloser } from '../../../native/fds.js';
 import { announceOn } from '../../announce/announce.js';
 import { allCarryTraffic, type LinkEnd, untilCarriesTraffic } from '../../announce/ready.js';
 import { RTM_NEWLINK } from '../../netlink/constants.js';
@@ -10,7 +9,7 @@ import { defaultRoutes, routeRequest } from '../../ops/route.js';
 import { formatCidr, formatIp, formatMac, type IpAddress, parseMac } from '../../util/ip.js';
 import type { HostSide } from '../driver.js';
 import { type GuestOp, guestOpRequest, guestOps } from '../guest-config.js';
-import { getLinkByIndexRequest, indexAndPeer } from './machinery.js';
+import { type Closer, getLinkByIndexRequest, indexAndPeer } from './machinery.js';
 import type { BulkStage, Fail, Progress, WireJob, WireManyOptions } from './types.js';
 
 /**
@@ -30,7 +29,7 @@ export async function configureAndAnnounce(
   options: WireManyOptions,
   fail: Fail<WireJob>,
   progress: Progress,
-  closer: ParallelCloser,
+  closer: Closer,
   enter: (stage: Exclude<BulkStage, 'done'>) => void,
 ): Promise<void> {
   const ready: WireJob[] = [];
@@ -142,7 +141,7 @@ export function pathOf(job: WireJob, host: HostSide): LinkEnd[] {
   ];
 }
 
-export function announceOne(job: WireJob, options: WireManyOptions, fail: Fail<WireJob>, closer: ParallelCloser, wait?: { host: HostSide; late: WireJob[] }): void {
+export function announceOne(job: WireJob, options: WireManyOptions, fail: Fail<WireJob>, closer: Closer, wait?: { host: HostSide; late: WireJob[] }): void {
   const addresses = job.req!.addresses.flatMap((a) => (a.cidr ? [a.cidr as IpAddress] : []));
   if (wait && addresses.length && !allCarryTraffic(pathOf(job, wait.host))) {
     // The kernel has not attached the link's queue yet (its linkwatch work lags on a busy

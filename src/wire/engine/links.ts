@@ -102,6 +102,11 @@ export function createLinks(host: HostSide, wave: WireJob[], options: WireManyOp
     }
     job.created = true;
     job.bridge!.used = true;
+    // The bridge this call made shows in the steps of the first guest on it, as in a plan.
+    if (job.bridge!.created && !job.bridge!.shown) {
+      job.bridge!.shown = true;
+      job.steps.push(`[host] create bridge ${job.req!.host} (up)`);
+    }
     job.steps.push(`[host] create veth ${job.lif} (port of ${job.req!.host}) <-> ${job.label}`);
     const echo = o.replies.find((r) => r.type === RTM_NEWLINK);
     const got = echo ? indexAndPeer(echo) : undefined;

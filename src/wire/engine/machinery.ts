@@ -187,7 +187,7 @@ export async function resolveWave<J extends { index: number; spec: { guest: stri
  */
 export const PLANNED_CONCURRENCY = 16;
 
-export async function closeWave(wave: (WireJob | UnwireJob)[], closer = new ParallelCloser()): Promise<void> {
+export async function closeWave(wave: (WireJob | UnwireJob)[], closer: Closer = new ParallelCloser()): Promise<void> {
   for (const job of wave) {
     if ('packetFd' in job && job.packetFd >= 0) {
       closer.add(job.packetFd);
@@ -200,4 +200,19 @@ export async function closeWave(wave: (WireJob | UnwireJob)[], closer = new Para
     job.guest?.netns.close();
   }
   await closer.finish();
+}
+
+/** Where packet sockets go to be closed (a close waits for an RCU grace period, ~12 ms). */
+export interface Closer {
+  add(fd: number): void;
+  finish(): Promise<void>;
+}
+
+/**
+ * The closer for a wave: many sockets on threads of their own, reaped at the end; a few (a one-guest
+ * wiring) in the background without waiting, as announce() closes its own.
+ */
+export function closerFor(size: number): Closer {
+  if (size > 8) return new ParallelCloser();
+  return { add: (fd) => void libc.closeAsync(fd), finish: () => Promise.resolve() };
 }

@@ -116,6 +116,8 @@ export interface BridgeState {
   slow?: boolean;
   error?: Error;
   used?: boolean;
+  /** its creation is in some guest's steps already */
+  shown?: boolean;
 }
 
 export interface WireJob {

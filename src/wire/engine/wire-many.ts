@@ -1,6 +1,5 @@
 // wireMany: many wirings at once, phase by phase across guests (see ../bulk.ts); the guests the fast
 // phases do not take are planned by their driver on the guest already resolved.
-import { ParallelCloser } from '../../../native/fds.js';
 import { isKernelError } from '../../netlink/errors.js';
 import { deleteLinkRequest, listLinks } from '../../ops/link.js';
 import { routeRequest } from '../../ops/route.js';
@@ -12,7 +11,7 @@ import { DEFAULT_IFNAME, normalize, type WiringSpec } from '../spec.js';
 import { inspectExisting } from './existing.js';
 import { configureAndAnnounce } from './guests.js';
 import { createLinks, findMissingIndexes, prepareBridges } from './links.js';
-import { Clock, PLANNED_CONCURRENCY, closeWave, deleteLinkByNameRequest, errorOf, openGuestSockets, pool, presizeFdTable, resolveWave, waveSize } from './machinery.js';
+import { Clock, PLANNED_CONCURRENCY, closerFor, closeWave, deleteLinkByNameRequest, errorOf, openGuestSockets, pool, presizeFdTable, resolveWave, waveSize } from './machinery.js';
 import type { BridgeState, BulkStage, Fail, Progress, WireJob, WireManyItem, WireManyOptions, WireManyResult } from './types.js';
 
 export async function wireMany(pw: Pipework, specs: readonly WiringSpec[], options: WireManyOptions = {}): Promise<WireManyResult> {
@@ -70,7 +69,7 @@ export async function wireMany(pw: Pipework, specs: readonly WiringSpec[], optio
   }
   for (let at = 0; at < pending.length; at += size) {
     const wave = pending.slice(at, at + size);
-    const closer = new ParallelCloser();
+    const closer = closerFor(wave.length);
     let stage: Exclude<BulkStage, 'done'> = 'resolve';
     const enter = (s: Exclude<BulkStage, 'done'>) => {
       stage = s;
