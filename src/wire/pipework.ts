@@ -138,11 +138,7 @@ export class Pipework {
     return guest;
   }
 
-  /**
-   * One wiring, planned by its driver from what the kernel holds and applied step by step. (The
-   * engine's N=1 - wireMany([spec]) - leaves the same state, see test/live/differential.test.ts, but
-   * costs the CLI ~8 ms more per call: its module and phases.)
-   */
+  /** One wiring, planned by its driver and applied step by step (wireMany([spec]) leaves the same state, ~8 ms slower to start). */
   async wire(spec: WiringSpec, options: WireOptions = {}): Promise<WireResult> {
     const req = normalize(spec);
     const guest = await this.guest(spec.guest);
@@ -268,9 +264,8 @@ export class Pipework {
   }
 
   /**
-   * Frees a host-side name held by the veth of the wiring being replaced (watch, after a restart):
-   * a veth of that name whose peer lives in another namespace than the guest's new one, which the
-   * kernel destroys only once every holder of the old namespace lets go. True if it was removed.
+   * Frees a host-side name held by the veth of the wiring being replaced (watch, after a restart): a
+   * veth of that name whose peer lives in another namespace than the guest's new one. True if removed.
    */
   async freeReplacedHostEnd(guestRef: string, name: string): Promise<boolean> {
     const guest = await this.guest(guestRef);
