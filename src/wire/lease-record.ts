@@ -18,3 +18,8 @@ export function recordedLease(guest: Guest, ifname: string): { lease: Lease; kep
   const keeper = readKeeper(dir);
   return { lease, kept: keeper !== undefined && keeperAlive(keeper) };
 }
+
+/** Is anything recorded for this interface's DHCP (a lease, a keeper)? Cheap: no DHCP code loaded. */
+export function hasDhcpRecord(guest: Guest, ifname: string): boolean {
+  return fs.existsSync(DHCP_RUN_BASE) && fs.existsSync(runDirFor(guest, ifname));
+}

@@ -14,9 +14,8 @@ import { existsSync } from 'node:fs';
 import { InputError, NotFoundError } from '../util/errors.js';
 import { formatCidr, formatIp, type IpAddress, parseIp } from '../util/ip.js';
 import type { DhcpKeeper, Lease } from '../dhcp/index.js';
-import { DHCP_RUN_BASE } from '../dhcp/rundir.js';
 import type { DhcpOutcome } from './dhcp.js';
-import { recordedLease, runDirFor } from './lease-record.js';
+import { hasDhcpRecord, recordedLease } from './lease-record.js';
 import type { DriverPlan, HostSide } from './driver.js';
 import { homeNameOf } from './drivers/direct.js';
 import { linkByMac, selectDriver } from './drivers/index.js';
@@ -242,7 +241,7 @@ export class Pipework {
       const link = getLink(gsock, { name: ifname }, ` in ${guest.netns.label}`);
       if (!link) return { guest: guest.netns.label, ifname, removed: false, notes: [`${ifname} is not in ${guest.netns.label}: nothing to remove`] };
       const notes: string[] = [];
-      const released = existsSync(DHCP_RUN_BASE) ? await (await import('./dhcp.js')).releaseDhcp(guest, ifname) : undefined;
+      const released = hasDhcpRecord(guest, ifname) ? await (await import('./dhcp.js')).releaseDhcp(guest, ifname) : undefined;
       if (released) notes.push(released);
       const home = homeNameOf(link);
       if (home) {
@@ -287,7 +286,7 @@ export class Pipework {
   /** Does removing this guest interface take more than deleting it (a lease to release, a NIC to send home, an OVS port)? */
   needsFullUnwire(guest: Guest, ifname: string, link: Link, hostEnd: Link | undefined): boolean {
     if (homeNameOf(link)) return true;
-    if (existsSync(DHCP_RUN_BASE) && existsSync(runDirFor(guest, ifname))) return true;
+    if (hasDhcpRecord(guest, ifname)) return true;
     // A veth host end with no master in the kernel may be an OVS port.
     return hostEnd !== undefined && hostEnd.master === undefined && existsSync(this.ovsSocket);
   }
