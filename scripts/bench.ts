@@ -554,7 +554,7 @@ function report(runs: Run[], meta: Record<string, unknown>, args: Args): void {
     out.push(table(rows).trimEnd());
     if (lib?.stages) {
       const s = lib.stages;
-      const order = ['validate', 'resolve', 'sockets', 'links', 'guests', 'announce', 'fallback', 'rollback', 'close'];
+      const order = ['validate', 'resolve', 'sockets', 'links', 'existing', 'guests', 'announce', 'fallback', 'rollback', 'close'];
       const rows2 = [['library stage', 'ms', 'ms/guest', 'share']];
       const whole = lib.totalMs;
       for (const k of order) if (s[k] > 0.05) rows2.push([k, fmt(s[k], 1), fmt(s[k] / r.n, 3), `${((s[k] / whole) * 100).toFixed(0)}%`]);

@@ -3,21 +3,19 @@
 // anything is touched; all bad entries are reported at once, with their index. Then each guest
 // succeeds or fails on its own: exit status 1 if any failed, the others stay wired.
 //
-// An entry mirrors the command line:
+// An entry mirrors the command line (the fields: WIRING_FIELDS in wire/spec.ts, README's table):
 //   {"host": "br0", "guest": "netns:g1", "ifname": "eth1", "address": "10.0.0.5/24@10.0.0.1",
 //    "mac": "02:42:ac:11:00:05", "vlan": 7, "local": "vethg1", "mtu": 1500}
 // host, guest and address are required (for `del -f`, only guest; the same file serves both).
 import { withSession } from './session.js';
 import { readWiringsFile, yamlShapeProblem } from './wirings-file.js';
 import { createRequire } from 'node:module';
-import type { WiringSpec } from '../wire/spec.js';
+import { type FieldInfo, type FieldValues, specFromFields, WIRING_FIELDS, type WiringSpec } from '../wire/spec.js';
 import type { BulkProgress, BulkStage, WireManyItem } from '../wire/bulk.js';
 import { type SpecProblem, type UnwireTarget, validateSpecs, validateTargets } from '../wire/bulk-validate.js';
-import type { Io } from './main.js';
+import { EXIT_FAILED, EXIT_OK, type Io } from './io.js';
 import type { GlobalOptions } from './parse.js';
 
-const EXIT_OK = 0;
-const EXIT_FAILED = 1;
 
 /** An Io that may say whether its error stream is a terminal (default: whether process.stderr is). */
 export interface ApplyIo extends Io {
@@ -35,9 +33,8 @@ export class WiringFileError extends Error {
   }
 }
 
-const STRING_FIELDS = ['host', 'guest', 'ifname', 'address', 'mac', 'local'] as const;
-const NUMBER_FIELDS = ['vlan', 'mtu'] as const;
-const KNOWN = new Set<string>([...STRING_FIELDS, ...NUMBER_FIELDS]);
+const KNOWN = new Set<string>(Object.keys(WIRING_FIELDS));
+const fieldInfo = (k: string): FieldInfo => (WIRING_FIELDS as Record<string, FieldInfo>)[k];
 
 /** The YAML parser, loaded on first use: every other command of the CLI starts ~80 ms sooner. */
 let yamlModule: typeof import('yaml') | undefined;
@@ -63,25 +60,51 @@ export function parseWiringsText(text: string, name = 'the file'): unknown[] {
 const describe = (v: unknown) => (Array.isArray(v) ? 'a list' : v === null ? 'null' : typeof v === 'object' ? 'a mapping' : `${typeof v} ${JSON.stringify(v)}`);
 
 /** Field-level checks of one entry: known fields, types, required ones. Returns the problems found. */
-function checkFields(entry: unknown, required: readonly string[]): { fields?: Record<string, string | number>; problems: string[] } {
+function checkFields(entry: unknown, required: readonly string[]): { fields?: FieldValues; problems: string[] } {
   if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return { problems: [`an entry is a mapping of fields (host, guest, address, ...), not ${describe(entry)}`] };
   const problems: string[] = [];
-  const fields: Record<string, string | number> = {};
+  const fields: Record<string, string | number | boolean> = {};
   for (const [k, v] of Object.entries(entry as Record<string, unknown>)) {
     if (!KNOWN.has(k)) {
       problems.push(`unknown field "${k}" (known: ${[...KNOWN].join(', ')})`);
       continue;
     }
     if (v === null || v === undefined) continue;
-    if ((STRING_FIELDS as readonly string[]).includes(k)) {
-      if (typeof v !== 'string') problems.push(`${k} should be a string, not ${describe(v)}${k === 'mac' ? ' (quote it)' : ''}`);
+    const type = fieldInfo(k).type;
+    if (type === 'string') {
+      if (typeof v !== 'string') problems.push(`${k} should be a string, not ${describe(v)}${k === 'mac' || k === 'pkey' ? ' (quote it)' : ''}`);
       else fields[k] = v;
-    } else if (typeof v === 'number' && Number.isInteger(v)) fields[k] = v;
+    } else if (type === 'boolean') {
+      if (typeof v !== 'boolean') problems.push(`${k} should be true or false, not ${describe(v)}`);
+      else fields[k] = v;
+    } else if (typeof v === 'number' && (Number.isInteger(v) || k === 'timeout')) fields[k] = v;
     else if (typeof v === 'string' && /^\d+$/.test(v)) fields[k] = Number(v);
     else problems.push(`${k} should be a whole number, not ${describe(v)}`);
   }
   for (const k of required) if (fields[k] === undefined && !problems.some((p) => p.startsWith(`${k} `))) problems.push(`${k} is missing`);
   return { fields, problems };
+}
+
+/**
+ * The session settings a file gives (ovsdb, ovsDatapath): one value per file, as on the command
+ * line, which wins when it gives one too. Conflicting entries are problems.
+ */
+function sessionSettings(list: readonly unknown[], global: Partial<GlobalOptions> = {}): { settings: Partial<GlobalOptions>; problems: SpecProblem[] } {
+  const settings: Partial<GlobalOptions> = {};
+  const problems: SpecProblem[] = [];
+  const first = new Map<string, number>();
+  list.forEach((entry, index) => {
+    if (!entry || typeof entry !== 'object') return;
+    for (const k of ['ovsdb', 'ovsDatapath'] as const) {
+      const v = (entry as Record<string, unknown>)[k];
+      if (typeof v !== 'string' || global[k] !== undefined) continue;
+      if (settings[k] === undefined) {
+        settings[k] = v;
+        first.set(k, index);
+      } else if (settings[k] !== v) problems.push({ index, message: `${k} "${v}" differs from entry ${first.get(k)}'s "${settings[k]}": one per file (one session)` });
+    }
+  });
+  return { settings, problems };
 }
 
 function label(entry: unknown): string {
@@ -94,31 +117,35 @@ function label(entry: unknown): string {
  * Entries -> wiring specs, every entry checked (fields, then as wire() would, then the list as a
  * whole). Throws WiringFileError listing every bad entry; nothing is touched.
  */
-export function toWirings(list: readonly unknown[], name = 'the file'): WiringSpec[] {
-  const problems: SpecProblem[] = [];
+export function toWirings(list: readonly unknown[], name = 'the file', global: Partial<GlobalOptions> = {}): WiringSpec[] {
+  return toWiringsWithSession(list, name, global).specs;
+}
+
+/** toWirings, with the session settings the file gives (ovsdb, ovsDatapath). */
+export function toWiringsWithSession(list: readonly unknown[], name = 'the file', global: Partial<GlobalOptions> = {}): { specs: WiringSpec[]; settings: Partial<GlobalOptions> } {
+  const { settings, problems } = sessionSettings(list, global);
   const specs: WiringSpec[] = [];
   const origin: number[] = [];
   list.forEach((entry, index) => {
-    const { fields, problems: p } = checkFields(entry, ['host', 'guest', 'address']);
-    if (p.length) {
-      problems.push({ index, message: p.join('; ') });
-      return;
+    const { fields, problems: p } = checkFields(entry, REQUIRED);
+    if (!p.length) {
+      try {
+        specs.push(specFromFields(fields!));
+        origin.push(index);
+        return;
+      } catch (e) {
+        p.push((e as Error).message);
+      }
     }
-    const f = fields!;
-    const spec: WiringSpec = { host: f.host as string, guest: f.guest as string, addresses: f.address as string };
-    if (f.ifname !== undefined) spec.ifname = f.ifname as string;
-    if (f.mac !== undefined) spec.mac = f.mac as string;
-    if (f.local !== undefined) spec.local = f.local as string;
-    if (f.vlan !== undefined) spec.vlan = f.vlan as number;
-    if (f.mtu !== undefined) spec.mtu = f.mtu as number;
-    specs.push(spec);
-    origin.push(index);
+    problems.push({ index, message: p.join('; ') });
   });
   // Checks on the values themselves (addresses, MAC, names...) and duplicates across entries.
   for (const p of validateSpecs(specs)) problems.push({ index: origin[p.index], message: p.message.replace(/entry (\d+)/g, (_, i) => `entry ${origin[Number(i)]}`) });
   throwIfProblems(problems, list, name);
-  return specs;
+  return { specs, settings };
 }
+
+const REQUIRED = Object.entries(WIRING_FIELDS).flatMap(([k, v]) => ('required' in v && v.required ? [k] : []));
 
 /** Entries -> unwire targets (guest and ifname; host and address are allowed and ignored). */
 export function toTargets(list: readonly unknown[], name = 'the file'): UnwireTarget[] {
@@ -160,7 +187,7 @@ export function readWirings(file: string): unknown[] {
 // ---------------------------------------------------------------------------------------------
 // Progress bar: on a terminal only, on stderr, redrawn at most every 50 ms.
 
-const ORDER: BulkStage[] = ['validate', 'resolve', 'links', 'sockets', 'guests', 'announce', 'rollback', 'fallback', 'close', 'done'];
+const ORDER: BulkStage[] = ['validate', 'resolve', 'links', 'sockets', 'existing', 'guests', 'announce', 'rollback', 'fallback', 'close', 'done'];
 const WEIGHT: Partial<Record<BulkStage, number>> = { resolve: 0.1, sockets: 0.05, links: 0.3, guests: 0.3, announce: 0.1, fallback: 0.1, close: 0.05 };
 
 class ProgressBar {
@@ -225,11 +252,22 @@ function readOrReport<T>(read: () => T, global: GlobalOptions, io: Io): T | unde
 }
 
 /** pipework apply -f FILE: wire every entry; 0 if all are wired (or already were), 1 if any failed. */
-export async function runApply(file: string, global: GlobalOptions, io: Io): Promise<number> {
-  const specs = readOrReport(() => toWirings(readWirings(file), file), global, io);
-  if (!specs) return EXIT_FAILED;
+export async function runApply(file: string, cliGlobal: GlobalOptions, io: Io): Promise<number> {
+  const read = readOrReport(() => toWiringsWithSession(readWirings(file), file, cliGlobal), cliGlobal, io);
+  if (!read) return EXIT_FAILED;
+  const { specs } = read;
+  const global = { ...cliGlobal, ...read.settings };
   const bar = isTTY(io) && !global.json && specs.length > 0 ? new ProgressBar(io, global.dryRun ? 'planning' : 'wiring', specs.length) : undefined;
-  const result = await withSession(global, (pw) => pw.wireMany(specs, { dryRun: global.dryRun, onProgress: bar?.listener() })).finally(() => bar?.clear());
+  let result;
+  try {
+    result = await withSession(global, (pw) => pw.wireMany(specs, { dryRun: global.dryRun, onProgress: bar?.listener(), refuseAliases: true })).finally(() => bar?.clear());
+  } catch (e) {
+    const { DuplicateGuestError } = await import('../wire/bulk.js');
+    if (!(e instanceof DuplicateGuestError)) throw e;
+    // As for the same guest spelled the same way: the file is refused as a whole.
+    readOrReport(() => throwIfProblems(e.problems, readWirings(file), file), global, io);
+    return EXIT_FAILED;
+  }
   if (global.json) {
     io.out(
       JSON.stringify(
@@ -268,7 +306,24 @@ export async function runApply(file: string, global: GlobalOptions, io: Io): Pro
   const summary = `wired ${result.wired}, already wired ${result.unchanged}, failed ${result.failed} (of ${result.total}) in ${seconds(result.timings.total)}\n`;
   if (global.verbose) io.out(summary);
   else if (bar || result.failed) io.err(`pipework: ${summary}`);
+  await keepLeases(result.items, io);
   return result.failed ? EXIT_FAILED : EXIT_OK;
+}
+
+/** Entries in keep mode hold their leases in the foreground, as `dhcp-f` does, until SIGTERM or SIGINT releases them. */
+async function keepLeases(items: readonly WireManyItem[], io: Io): Promise<void> {
+  const keepers = items.flatMap((i) => (i.result?.keeper ? [i.result.keeper] : []));
+  if (!keepers.length) return;
+  const stop = () => keepers.forEach((k) => void k.stop());
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+  for (const sig of signals) process.on(sig, stop);
+  io.err(`pipework: keeping ${keepers.length} DHCP lease${keepers.length === 1 ? '' : 's'} (renewed in the foreground; SIGTERM releases them)\n`);
+  try {
+    await Promise.all(keepers.map((k) => k.finished()));
+  } finally {
+    for (const sig of signals) process.off(sig, stop);
+  }
+  io.err('pipework: DHCP leases released\n');
 }
 
 /** pipework del -f FILE: remove every entry's guest interface; removing what is gone succeeds. */

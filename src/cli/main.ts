@@ -4,9 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { KernelError } from '../netlink/errors.js';
 import { ConflictError, InputError } from '../util/errors.js';
 import type { Lease } from '../dhcp/index.js';
-import { parseDhcpForm } from '../wire/dhcp-form.js';
 import type { WireResult } from '../wire/pipework.js';
-import type { WiringSpec } from '../wire/spec.js';
+import { type WiringSpec, withDhcpOptions as withDhcpSettings } from '../wire/spec.js';
 import type { WiredInterface } from '../wire/inventory.js';
 import { StepFailedError } from '../wire/plan.js';
 import { waitForInterface, WaitTimeoutError } from '../wire/wait.js';
@@ -14,15 +13,9 @@ import { type Command, type GlobalOptions, parseArgs, USAGE, UsageError } from '
 import { runApply, runDeleteFile } from './apply.js';
 import { terminalSafe } from '../util/escape.js';
 import { checkCapabilities } from './capabilities.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Io } from './io.js';
 
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
-
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
-}
+export { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type Io };
 
 // Names a guest or a DHCP server chose appear in what is printed: no control character of theirs
 // reaches the terminal raw (util/escape.ts).
@@ -132,23 +125,13 @@ function checkFamily(spec: WiringSpec, family: 4 | 6): void {
 
 /** --keep, --timeout and --resolv-conf belong to DHCP address forms only. */
 function withDhcpOptions(spec: WiringSpec, options: Record<string, string | boolean>): WiringSpec {
-  const isDhcp = typeof spec.addresses === 'string' && parseDhcpForm(spec.addresses) !== undefined;
-  const given = (['keep', 'timeout', 'resolvConf'] as const).filter((k) => options[k] !== undefined);
-  if (!isDhcp) {
-    if (given.length) throw new UsageError(`--${given[0] === 'resolvConf' ? 'resolv-conf' : given[0]} goes with a DHCP address (dhcp, dhcp-f, udhcpc, ...)`);
-    return spec;
+  const flag = { keep: '--keep', timeout: '--timeout', resolvConf: '--resolv-conf' } as const;
+  const o = { keep: options.keep === true || undefined, timeout: options.timeout as string | undefined, resolvConf: typeof options.resolvConf === 'string' ? options.resolvConf : undefined };
+  try {
+    return withDhcpSettings(spec, o, (k) => flag[k]);
+  } catch (e) {
+    throw e instanceof InputError ? new UsageError(e.message) : e;
   }
-  const timeout = options.timeout === undefined ? undefined : Number(options.timeout);
-  if (timeout !== undefined && !(timeout > 0)) throw new UsageError(`--timeout takes a number of seconds, not "${options.timeout}"`);
-  return {
-    ...spec,
-    dhcp: {
-      ...parseDhcpForm(spec.addresses as string),
-      keep: options.keep === true || undefined,
-      timeoutSeconds: timeout,
-      resolvConf: typeof options.resolvConf === 'string' ? options.resolvConf : undefined,
-    },
-  };
 }
 
 /** Keep mode: stay in the foreground while the client renews; SIGTERM/SIGINT/SIGHUP release. */

@@ -6,25 +6,24 @@ import { openSession } from './session.js';
 import { DockerUnavailableError } from '../guest/docker.js';
 import type { WiringSpec } from '../wire/spec.js';
 import { watch, type WatchEvent, type WatchTrigger } from '../wire/watch.js';
-import { entryJson, readWirings, toWirings, WiringFileError } from './apply.js';
-import type { Io } from './main.js';
+import { entryJson, readWirings, toWiringsWithSession, WiringFileError } from './apply.js';
+import { EXIT_FAILED, EXIT_OK, type Io } from './io.js';
 import { type GlobalOptions, UsageError } from './parse.js';
 
-const EXIT_OK = 0;
-const EXIT_FAILED = 1;
 
 export async function runWatch(file: string, global: GlobalOptions, io: Io): Promise<number> {
   if (global.dryRun) throw new UsageError('watch changes what it is given as containers start; to see the plan: pipework apply -f FILE --dry-run');
   let specs: WiringSpec[];
+  let settings: Partial<GlobalOptions>;
   try {
-    specs = toWirings(readWirings(file), file);
+    ({ specs, settings } = toWiringsWithSession(readWirings(file), file, global));
   } catch (e) {
     if (!(e instanceof WiringFileError)) throw e;
     if (global.json) io.out(JSON.stringify({ event: 'error', error: e.message.split('\n')[0], problems: e.problems }) + '\n');
     io.err(`pipework: ${e.message}\n`);
     return EXIT_FAILED;
   }
-  const pw = openSession(global);
+  const pw = openSession({ ...global, ...settings });
   const controller = new AbortController();
   const stop = () => controller.abort();
   const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];

@@ -1,11 +1,12 @@
 // Routes: the full RTM_*ROUTE vocabulary the CLI's `route` command and the wiring need.
 import {
-  NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, RTAX_MTU, RTA_DST, RTA_GATEWAY, RTA_METRICS, RTA_OIF, RTA_PREFSRC,
+  AF_UNSPEC, NLM_F_APPEND, NLM_F_CREATE, NLM_F_EXCL, NLM_F_REPLACE, RTAX_MTU, RTA_DST, RTA_GATEWAY, RTA_METRICS, RTA_OIF, RTA_PREFSRC,
   RTA_IIF, RTA_MARK, RTA_PRIORITY, RTA_SRC, RTA_TABLE, RTM_DELROUTE, RTM_GETROUTE, RTM_NEWROUTE, RTNH_F_ONLINK, RTN_ANYCAST, RTN_BROADCAST, RTN_LOCAL, RTN_MULTICAST, RTN_UNICAST,
   RTPROT_BOOT, RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE, RT_TABLE_MAIN, RT_TABLE_UNSPEC,
 } from '../netlink/constants.js';
 import { familyToAf } from '../netlink/rtnl/address.js';
 import { decodeRoute, type Route, type RouteDetails, rtmsg } from '../netlink/rtnl/route.js';
+import { isKernelError } from '../netlink/errors.js';
 import type { NetlinkSocket, Request } from '../netlink/session.js';
 import { MessageWriter } from '../netlink/writer.js';
 import type { Cidr, Family } from '../util/ip.js';
@@ -83,8 +84,8 @@ export function routeRequest(op: RouteOp, spec: RouteSpec, what: string): Reques
  * RTM_GETROUTE dump of one family. A table given goes to the kernel as a filter (strict checking):
  * it then dumps that table only.
  */
-export function routeDumpRequest(family: Family, table: number | undefined, what: string): Request {
-  const w = rtmsg({ af: familyToAf(family), table: table !== undefined && table < 256 ? table : RT_TABLE_UNSPEC });
+export function routeDumpRequest(family: Family | undefined, table: number | undefined, what: string): Request {
+  const w = rtmsg({ af: family === undefined ? AF_UNSPEC : familyToAf(family), table: table !== undefined && table < 256 ? table : RT_TABLE_UNSPEC });
   if (table !== undefined && table >= 256) w.attrU32(RTA_TABLE, table);
   return { type: RTM_GETROUTE, message: w.finish(), what };
 }
@@ -95,9 +96,19 @@ export function deleteDumpedRouteRequest(route: RouteDetails, what: string): Req
   return { type: RTM_DELROUTE, message: w.finish(), what };
 }
 
-/** Routes of one family, filtered by table in the kernel when given (strict checking). */
-export function listRoutes(sock: NetlinkSocket, filter: { family: Family; table?: number }, where = ''): Route[] {
-  const found = sock.dump(routeDumpRequest(filter.family, filter.table, `listing IPv${filter.family} routes${where}`));
+/**
+ * Routes of one family, filtered by table in the kernel when given (strict checking). A table that does
+ * not exist yet (IPv4 main in a namespace whose loopback never came up) holds no routes: the kernel
+ * answers a filtered dump of it with ENOENT, which is an empty list, as iproute2 shows it.
+ */
+export function listRoutes(sock: NetlinkSocket, filter: { family?: Family; table?: number }, where = ''): Route[] {
+  let found;
+  try {
+    found = sock.dump(routeDumpRequest(filter.family, filter.table, `listing ${filter.family ? `IPv${filter.family} ` : ''}routes${where}`));
+  } catch (e) {
+    if (filter.table !== undefined && isKernelError(e, 'ENOENT')) return [];
+    throw e;
+  }
   const out: Route[] = [];
   for (const m of found) {
     const r = decodeRoute(m);
@@ -106,9 +117,9 @@ export function listRoutes(sock: NetlinkSocket, filter: { family: Family; table?
   return out;
 }
 
-/** The default routes (0/0) of the main table. */
-export function defaultRoutes(sock: NetlinkSocket, family: Family, where = ''): Route[] {
-  return listRoutes(sock, { family, table: RT_TABLE_MAIN }, where).filter((r) => r.dstLen === 0 && r.type === RTN_UNICAST);
+/** The default routes (0/0) of the main table; of both IP families in one dump when no family is given. */
+export function defaultRoutes(sock: NetlinkSocket, family: Family | undefined, where = ''): Route[] {
+  return listRoutes(sock, { family, table: RT_TABLE_MAIN }, where).filter((r) => r.dstLen === 0 && r.type === RTN_UNICAST && (r.family === 4 || r.family === 6));
 }
 
 /** What `ip route get` asks: the route the kernel would use for a packet to `to`. */

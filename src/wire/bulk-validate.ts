@@ -1,8 +1,7 @@
 // Checking lists of wirings (for wireMany and `pipework apply -f`) and of interfaces to remove
 // (unwireMany, `pipework del -f`) before anything is touched: no kernel, no Docker.
 import { InputError } from '../util/errors.js';
-import { normalize } from './pipework.js';
-import { checkIfname, DEFAULT_IFNAME, type WiringSpec } from './spec.js';
+import { checkIfname, DEFAULT_IFNAME, normalize, type WiringSpec } from './spec.js';
 
 /** Which interface to remove: the guest, and its interface name (default eth1). */
 export interface UnwireTarget {

@@ -4,7 +4,7 @@
 // file of the host is touched.
 import * as fs from 'node:fs';
 import {
-  DhcpKeeper, dhcpRunDir, guestKey, heldLease, interpretClientWords, type Lease, obtainLease, pruneLeaseRecords, releaseRecordedLease, stopDhcpClient,
+  DhcpKeeper, heldLease, interpretClientWords, type Lease, obtainLease, pruneLeaseRecords, releaseRecordedLease, stopDhcpClient,
   type DhcpKeeperOptions,
 } from '../dhcp/index.js';
 import type { Guest } from '../guest/resolve.js';
@@ -12,8 +12,13 @@ import { InputError } from '../util/errors.js';
 import type { Step } from './plan.js';
 import type { DhcpSpec } from './dhcp-form.js';
 
-export function runDirFor(guest: Guest, ifname: string): string {
-  return dhcpRunDir(guestKey(guest.kind, guest.container?.id ?? guest.key), ifname);
+import { runDirFor } from './lease-record.js';
+
+export { runDirFor };
+
+/** Does this DHCP request keep its lease (renewals by a keeper) rather than take it once? */
+export function keepsLease(spec: DhcpSpec): boolean {
+  return spec.keep || interpretClientWords(spec.words ?? [], spec.client ?? 'dhcp').keep || false;
 }
 
 export interface DhcpOutcome {
@@ -24,7 +29,7 @@ export interface DhcpOutcome {
 /** The step that gets (and, in keep mode, keeps) the lease for an interface that is up. */
 export function dhcpStep(guest: Guest, ifname: string, spec: DhcpSpec, outcome: DhcpOutcome): Step {
   const words = interpretClientWords(spec.words ?? [], spec.client ?? 'dhcp');
-  const keep = spec.keep || words.keep || false;
+  const keep = keepsLease(spec);
   const options: DhcpKeeperOptions = {
     netns: guest.netns,
     ifname,

@@ -6,6 +6,8 @@ import type { NetlinkSocket } from '../netlink/session.js';
 import type { Netns } from '../netns/netns.js';
 import type { Link } from '../ops/link.js';
 import type { OvsdbClient } from '../ovs/ovsdb.js';
+import type { Lease } from '../dhcp/lease.js';
+import type { DhcpSpec } from './dhcp-form.js';
 import type { Step } from './plan.js';
 import type { AddressWithGateway, LinkChoices } from './spec.js';
 
@@ -29,6 +31,10 @@ export interface DriverContext extends LinkChoices {
   ovsdb(): Promise<OvsdbClient>;
   /** datapath type for an OVS bridge that has to be created ('' = the kernel's, 'netdev' = userspace) */
   ovsDatapath?: string;
+  /** the addresses come from DHCP */
+  dhcp?: DhcpSpec;
+  /** the DHCP lease pipework recorded for this guest interface, if any */
+  recordedLease?(): { lease: Lease; kept: boolean } | undefined;
 }
 
 export interface DriverPlan {
@@ -39,6 +45,10 @@ export interface DriverPlan {
   hostIfname?: string;
   /** true when the guest is already wired exactly as asked: nothing to do */
   alreadyWired: boolean;
+  /** the guest interface's MAC, when the plan read the interface (it exists) */
+  guestMac?: string;
+  /** a DHCP wiring whose interface already holds the lease pipework obtained for it */
+  heldLease?: { lease: Lease; kept: boolean };
 }
 
 export interface Driver {

@@ -2,6 +2,7 @@
 // kernel's 15-character limit (its issue #58): we keep its names when they fit and otherwise use a
 // short name derived from the guest and interface, so that a re-run finds the same name again.
 import { createHash } from 'node:crypto';
+import { ConflictError } from '../util/errors.js';
 import { checkIfname, validIfname } from './spec.js';
 
 export interface HostName {
@@ -16,4 +17,16 @@ export function hostEndName(ifname: string, guestKey: string, pidOrKey: string, 
   if (!validIfname(classic)) return { name: classic };
   const digest = createHash('sha256').update(`${guestKey}/${ifname}`).digest('hex').slice(0, 11);
   return { name: `vpw${digest}`, shortened: classic };
+}
+
+/** The host-side name a wiring needs is held by another veth that is up (a wiring's, maybe the one being replaced). */
+export class HostNameTakenError extends ConflictError {
+  constructor(
+    readonly ifname: string,
+    problem: string,
+    hint: string,
+  ) {
+    super(problem, hint);
+    this.name = 'HostNameTakenError';
+  }
 }

@@ -2,7 +2,7 @@
 //   addresses  "10.0.0.5/24@10.0.0.1,fd00::5/64@fd00::1"  ("0/0" = no address, "0/0@GW" = gateway only)
 //   MAC        "02:42:ac:11:00:02" or "U:<seed>" (pipework's stable hash)
 import { InputError } from '../util/errors.js';
-import type { DhcpSpec } from './dhcp-form.js';
+import { type DhcpSpec, parseDhcpForm } from './dhcp-form.js';
 import { type Cidr, equalBytes, type Family, formatCidr, formatIp, type IpAddress, parseCidr, parseIp, parseMac, stableMac } from '../util/ip.js';
 
 export interface AddressWithGateway {
@@ -158,4 +158,93 @@ export function checkVlan(vlan: number): number {
 export function checkMtu(mtu: number): number {
   if (!Number.isInteger(mtu) || mtu < 68 || mtu > 65535) throw new InputError(`MTU ${mtu} is out of range`, 'give a value from 68 to 65535');
   return mtu;
+}
+
+/** Checks and parses a spec: what every path (wire, wireMany, apply -f, watch) works from. */
+export function normalize(spec: WiringSpec): NormalizedSpec {
+  if (!spec.host) throw new InputError('no host interface given', 'name a bridge, e.g. br1');
+  if (!spec.host.startsWith('mac:')) checkIfname(spec.host, 'host interface');
+  const dhcpForm = typeof spec.addresses === 'string' ? parseDhcpForm(spec.addresses) : undefined;
+  const dhcp = dhcpForm || spec.dhcp ? { ...dhcpForm, ...spec.dhcp, keep: spec.dhcp?.keep || dhcpForm?.keep } : undefined;
+  const addresses = dhcpForm ? [] : typeof spec.addresses === 'string' ? parseAddresses(spec.addresses) : validateAddresses(spec.addresses ?? []);
+  return {
+    host: spec.host,
+    ifname: spec.ifname === undefined ? undefined : checkIfname(spec.ifname, 'guest interface name (-i)'),
+    local: spec.local,
+    addresses,
+    mac: spec.mac === undefined ? undefined : resolveMac(spec.mac),
+    vlan: spec.vlan,
+    mtu: spec.mtu === undefined ? undefined : checkMtu(spec.mtu),
+    kind: checkKind(spec.kind),
+    mode: spec.mode,
+    directPhys: spec.directPhys,
+    pkey: spec.pkey,
+    dhcp,
+  };
+}
+
+function checkKind(kind: string | undefined): 'macvlan' | 'ipvlan' | undefined {
+  if (kind === undefined || kind === 'macvlan' || kind === 'ipvlan') return kind;
+  throw new InputError(`--kind ${kind} is unknown`, 'use macvlan or ipvlan (for a physical host interface)');
+}
+
+// ---------------------------------------------------------------------------------------------
+// The vocabulary of a wiring as a file (`apply -f`, `watch -f`) or a config writes it: one field per
+// CLI option, under the library spec's names, checked by the same code as the command line.
+
+export interface FieldInfo {
+  type: 'string' | 'number' | 'boolean';
+  /** the command line's way of saying it */
+  cli: string;
+  required?: boolean;
+  /** a setting of the session (one per file), not of one wiring */
+  session?: boolean;
+}
+
+export const WIRING_FIELDS = {
+  host: { type: 'string', cli: '<hostif>', required: true },
+  guest: { type: 'string', cli: '<guest>', required: true },
+  address: { type: 'string', cli: '<address>', required: true },
+  ifname: { type: 'string', cli: '-i' },
+  local: { type: 'string', cli: '-l' },
+  mac: { type: 'string', cli: '<mac>' },
+  vlan: { type: 'number', cli: '@<vlan>' },
+  pkey: { type: 'string', cli: '@<pkey> (IPoIB, hex)' },
+  mtu: { type: 'number', cli: '--mtu' },
+  kind: { type: 'string', cli: '--kind' },
+  mode: { type: 'string', cli: '--mode' },
+  directPhys: { type: 'boolean', cli: '--direct-phys' },
+  keep: { type: 'boolean', cli: '--keep' },
+  timeout: { type: 'number', cli: '--timeout' },
+  resolvConf: { type: 'string', cli: '--resolv-conf' },
+  ovsdb: { type: 'string', cli: '--ovsdb', session: true },
+  ovsDatapath: { type: 'string', cli: '--ovs-datapath', session: true },
+} as const satisfies Record<string, FieldInfo>;
+
+export type WiringField = keyof typeof WIRING_FIELDS;
+export type FieldValues = Partial<Record<WiringField, string | number | boolean>>;
+
+/** The DHCP settings (keep, timeout, resolvConf) of a wiring; `name` says how the caller's input spells each. */
+export function withDhcpOptions(spec: WiringSpec, o: { keep?: boolean; timeout?: number | string; resolvConf?: string }, name: (f: 'keep' | 'timeout' | 'resolvConf') => string): WiringSpec {
+  const isDhcp = typeof spec.addresses === 'string' && parseDhcpForm(spec.addresses) !== undefined;
+  const given = (['keep', 'timeout', 'resolvConf'] as const).filter((k) => o[k] !== undefined && o[k] !== false);
+  if (!isDhcp) {
+    if (given.length) throw new InputError(`${name(given[0])} goes with a DHCP address (dhcp, dhcp-f, udhcpc, ...)`);
+    return spec;
+  }
+  const timeout = o.timeout === undefined ? undefined : Number(o.timeout);
+  if (timeout !== undefined && !(timeout > 0)) throw new InputError(`${name('timeout')} takes a number of seconds, not "${o.timeout}"`);
+  return { ...spec, dhcp: { ...parseDhcpForm(spec.addresses as string), keep: o.keep === true || undefined, timeoutSeconds: timeout, resolvConf: o.resolvConf } };
+}
+
+/** A file entry's fields (types already checked) -> the library spec, with the command line's checks. */
+export function specFromFields(f: FieldValues): WiringSpec {
+  let spec: WiringSpec = { host: f.host as string, guest: f.guest as string, addresses: f.address as string };
+  for (const k of ['ifname', 'local', 'mac', 'pkey', 'mode'] as const) if (f[k] !== undefined) spec[k] = f[k] as string;
+  for (const k of ['vlan', 'mtu'] as const) if (f[k] !== undefined) spec[k] = f[k] as number;
+  if (f.kind !== undefined) spec.kind = f.kind as WiringSpec['kind'];
+  if (f.directPhys === true) spec.directPhys = true;
+  spec = withDhcpOptions(spec, { keep: f.keep as boolean | undefined, timeout: f.timeout as number | undefined, resolvConf: f.resolvConf as string | undefined }, (k) => k);
+  normalize(spec);
+  return spec;
 }

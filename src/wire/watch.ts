@@ -14,21 +14,17 @@
 //   - The daemon unreachable at the start is an error (DockerUnavailableError); a failed wiring is
 //     an event, and the watch goes on.
 import type { Readable } from 'node:stream';
-import { DockerUnavailableError, dockerSocketPath, inspectContainer, type ContainerInfo } from '../guest/docker.js';
-import { namedNetnsExists } from '../netns/netns.js';
+import { dockerSocketPath, inspectContainer, type ContainerInfo } from '../guest/docker.js';
 import { InputError } from '../util/errors.js';
 import type { WireManyItem } from './bulk.js';
 import { validateSpecs } from './bulk-validate.js';
+import { HostNameTakenError } from './names.js';
 import type { Pipework } from './pipework.js';
 import type { WiringSpec } from './spec.js';
+import { containerRef, containerStartOf, entriesForContainer, JsonLines, openEvents, type WatchedContainer } from './watch-events.js';
 
-/** A container as Docker names it. */
-export interface WatchedContainer {
-  id: string;
-  name: string;
-}
+export { containerRef, containerStartOf, entriesForContainer, JsonLines, matchContainer, type MatchKind, type WatchedContainer } from './watch-events.js';
 
-/** Why a wiring was applied: the first pass, a container's start event, or a reconnection. */
 export type WatchTrigger = 'initial' | 'started' | 'reconnected';
 
 export type WatchEvent =
@@ -59,111 +55,19 @@ export interface WatchOptions {
   backoff?: { initialMs?: number; maxMs?: number };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Matching (pure): which entries of the list a container's start event concerns
-
-/**
- * The container a guest word names, or undefined when it names something else. Mirrors
- * resolveGuest(): netns:NAME, pid:N, N and paths are not containers; docker:NAME always is; a
- * bare word is a container unless a named netns of that name exists.
- */
-export function containerRef(guest: string, isNamedNetns: (name: string) => boolean = namedNetnsExists): string | undefined {
-  if (guest.startsWith('docker:')) return guest.slice('docker:'.length);
-  if (guest === '' || guest.startsWith('netns:') || guest.startsWith('pid:') || /^\d+$/.test(guest) || guest.startsWith('/')) return undefined;
-  return isNamedNetns(guest) ? undefined : guest;
-}
-
-/** How a container reference (name, ID or ID prefix, as Docker takes them) matches a container. */
-export type MatchKind = 'id' | 'name' | 'prefix';
-
-export function matchContainer(ref: string, container: WatchedContainer): MatchKind | undefined {
-  if (ref === container.id) return 'id';
-  if (ref === container.name.replace(/^\//, '')) return 'name';
-  if (/^[0-9a-f]+$/.test(ref) && container.id.startsWith(ref)) return 'prefix';
-  return undefined;
-}
-
-/**
- * The entries (positions in refs, each the containerRef() of an entry's guest) that a container
- * concerns. A match by ID prefix is only a candidate: Docker prefers a container whose name is
- * the word, which the caller confirms by asking Docker (see watch()).
- */
-export function entriesForContainer(refs: readonly (string | undefined)[], container: WatchedContainer): { index: number; match: MatchKind }[] {
-  const out: { index: number; match: MatchKind }[] = [];
-  refs.forEach((ref, index) => {
-    const match = ref === undefined ? undefined : matchContainer(ref, container);
-    if (match) out.push({ index, match });
-  });
-  return out;
-}
-
-/**
- * The container of a Docker event if it is a container start, else undefined. Reads the fields of
- * every API version: Type/Action/Actor (1.22 and later), status/id (older; gone since 1.44).
- */
-export function containerStartOf(event: unknown): WatchedContainer | undefined {
-  if (!event || typeof event !== 'object') return undefined;
-  const e = event as { Type?: unknown; Action?: unknown; status?: unknown; id?: unknown; Actor?: { ID?: unknown; Attributes?: Record<string, unknown> } };
-  const type = e.Type ?? 'container';
-  const action = e.Action ?? e.status;
-  if (type !== 'container' || action !== 'start') return undefined;
-  const id = e.Actor?.ID ?? e.id;
-  const name = e.Actor?.Attributes?.name;
-  if (typeof id !== 'string' || id === '') return undefined;
-  return { id, name: typeof name === 'string' ? name.replace(/^\//, '') : '' };
-}
-
-/** Splits a stream of newline-separated JSON values (Docker's event stream) into values. */
-export class JsonLines {
-  private rest = '';
-
-  /** The complete values in what has arrived so far; a line that is not JSON is given to onBad. */
-  push(chunk: string, onBad?: (line: string) => void): unknown[] {
-    const lines = (this.rest + chunk).split('\n');
-    this.rest = lines.pop()!;
-    const out: unknown[] = [];
-    for (const line of lines) {
-      if (!line.trim()) continue;
-      try {
-        out.push(JSON.parse(line));
-      } catch {
-        onBad?.(line);
-      }
-    }
-    return out;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// The event stream
-
-const START_FILTER = { type: ['container' as const], event: ['start'] };
-
-function unreachable(e: unknown, socket: string): Error {
-  const err = e as { code?: string; statusCode?: number; message?: string };
-  if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'EACCES' || err.code === 'ECONNRESET') return new DockerUnavailableError(socket, err.code);
-  return new Error(`asking Docker at ${socket} for its events: ${err.message ?? String(e)}`);
-}
-
-/** Opens GET /events?filters={container start}; resolves once Docker has answered (subscribed). */
-async function openEvents(socket: string): Promise<Readable> {
-  const { default: Dockerode } = await import('dockerode');
-  const docker = new Dockerode({ socketPath: socket });
-  try {
-    return (await docker.getEvents({ filters: START_FILTER })) as unknown as Readable;
-  } catch (e) {
-    throw unreachable(e, socket);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // The watcher
 
 type Job = { kind: 'all'; trigger: 'initial' | 'reconnected' } | { kind: 'container'; container: WatchedContainer };
 
-/** "Link X exists and is up": the host end left by the container's previous namespace, not yet destroyed by the kernel. */
-const LEFTOVER = /exists and is up/;
-const LEFTOVER_RETRIES_MS = [100, 200, 400, 800];
+/**
+ * Waits after a host-side name was found taken and could not be freed (a veth that is not the
+ * replaced wiring's: its peer is not in another namespace): 6.3 s in all, for the kernel's cleanup
+ * of a namespace that seconds on a busy machine.
+ */
+const LEFTOVER_RETRIES_MS = [100, 200, 400, 800, 1600, 3200];
+const nameTaken = (item: WireManyItem): item is WireManyItem & { error: HostNameTakenError } => item.status === 'failed' && item.error instanceof HostNameTakenError;
 
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -411,13 +315,22 @@ class Watcher {
     if (!work.length) return;
     let items = await this.wireMany(work.map((w) => w.spec));
     // After a restart the previous namespace (and the host end of a veth in it) is destroyed by
-    // the kernel a moment after the container's process is gone: a stable host-side name (-l, or
-    // a shortened one) may still be taken. Wait for it, a bounded time.
+    // the kernel only once nothing holds it any more (seconds on a busy machine, or as long as some
+    // process keeps it open): a stable host-side name (-l, or a shortened one) may still be taken.
+    // That veth is the wiring being replaced: it is removed. Anything else is waited for, bounded.
     if (trigger !== 'initial') {
-      for (const ms of LEFTOVER_RETRIES_MS) {
-        const again = items.map((item, i) => ({ item, i })).filter(({ item }) => item.status === 'failed' && LEFTOVER.test(item.error?.message ?? ''));
+      for (const [round, ms] of LEFTOVER_RETRIES_MS.entries()) {
+        const again = items.map((item, i) => ({ item, i })).filter(({ item }) => nameTaken(item));
         if (!again.length || this.stopped) break;
-        await sleep(ms);
+        let freed = 0;
+        for (const { item, i } of again) {
+          try {
+            if (await this.pw.freeReplacedHostEnd(work[i].spec.guest, (item.error as HostNameTakenError).ifname)) freed++;
+          } catch {
+            // the guest is gone again, or the name went meanwhile: the retry says which
+          }
+        }
+        if (freed < again.length || round > 0) await sleep(ms, this.signal);
         const retried = await this.wireMany(again.map(({ i }) => work[i].spec));
         items = items.map((item, i) => {
           const k = again.findIndex((a) => a.i === i);

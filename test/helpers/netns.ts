@@ -82,11 +82,12 @@ function uniqueName(hint?: string): string {
   return `${PREFIX}${process.pid}-${counter}${tag === '-' ? '' : tag}`;
 }
 
-/** Creates a netns (not tied to a test; prefer createNetns). Its loopback is up. */
-export function addNetns(hint?: string): string {
+/** Creates a netns (not tied to a test; prefer createNetns). Its loopback is up unless asked otherwise. */
+export function addNetns(hint?: string, opts: { loopbackUp?: boolean } = {}): string {
   const name = uniqueName(hint);
   run('ip', ['netns', 'add', name]);
   live.add(name);
+  if (opts.loopbackUp === false) return name;
   try {
     run('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
   } catch (e) {
@@ -112,8 +113,8 @@ export function deleteNetns(name: string): void {
  * A fresh, uniquely named network namespace for this test (`pwt-<pid>-<n>[-hint]`), with `lo` up.
  * Deleted when the test ends, whether it passed or failed.
  */
-export function createNetns(t: ExecutionContext, hint?: string): string {
-  const name = addNetns(hint);
+export function createNetns(t: ExecutionContext, hint?: string, opts: { loopbackUp?: boolean } = {}): string {
+  const name = addNetns(hint, opts);
   t.teardown(() => deleteNetns(name));
   return name;
 }

@@ -200,6 +200,34 @@ test.serial('a stable host-side name still held when the container starts (a lef
   t.is(await w.exited, 0, w.stderr);
 });
 
+test.serial('a stable host-side name held by the previous namespace (kept open by a process) is freed: the restarted container is wired at once', async (t) => {
+  const host = createNetns(t, 'h');
+  t.teardown(() => {
+    if (docker().docker(['ps', '-aq', '--filter', 'name=^held$']).trim()) docker().removeContainer('held');
+  });
+  docker().runContainer('held');
+  const file = wiringFile(t, [{ host: 'br1', guest: 'held', address: '10.55.0.5/24', local: 'vheld' }]);
+  const w = new Watcher(t, ['--host-netns', host, 'watch', '-f', file], docker().env);
+  await w.line(/pipework: held: wired eth1 10\.55\.0\.5\/24 \(vheld on br1\)\n/);
+  // A process keeps the old namespace open: the kernel cannot destroy it, nor the veth in it, while it runs.
+  const oldPid = docker().containerPid('held');
+  const nsFd = fs.openSync(`/proc/${oldPid}/ns/net`, 'r');
+  const holder = spawn('sleep', ['30'], { stdio: [nsFd, 'ignore', 'ignore'] });
+  fs.closeSync(nsFd);
+  t.teardown(() => void holder.kill('SIGKILL'));
+  const oldIndex = ipj<{ ifindex: number }[]>(host, 'link', 'show', 'vheld')[0].ifindex;
+
+  docker().docker(['restart', '-t', '0', 'held']);
+  await w.line(/pipework: held started: wired eth1 10\.55\.0\.5\/24 \(vheld on br1\)\n/, 5000);
+  t.true(wiredAs(addrIn('held', 'eth1'), '10.55.0.5/24'));
+  const now = ipj<{ ifindex: number; master?: string }[]>(host, 'link', 'show', 'vheld')[0];
+  t.not(now.ifindex, oldIndex, 'the old veth was removed, a new one made');
+  t.is(now.master, 'br1');
+  t.is(holder.exitCode, null, 'the old namespace was still held while the container was wired again');
+  w.kill('SIGTERM');
+  t.is(await w.exited, 0, w.stderr);
+});
+
 test.serial('the event stream drops: reconnected with backoff, and a container restarted meanwhile is wired again (--json); SIGINT exits 0', async (t) => {
   const host = createNetns(t, 'h');
   t.teardown(() => docker().removeContainer('rc1'));

@@ -130,3 +130,38 @@ test('validateSpecs checks library spec lists the same way (indices into the lis
   t.regex(problems[1].message, /no guest given/);
   t.regex(problems[2].message, /MTU 20 is out of range/);
 });
+
+test('every CLI option has a field of the same name, checked as the command line checks it', (t) => {
+  const specs = toWirings(
+    [
+      { host: 'eth0', guest: 'netns:a', address: '10.0.0.5/24', kind: 'ipvlan', mode: 'l3' },
+      { host: 'eth0', guest: 'netns:b', address: 'dhcp', directPhys: true, keep: true, timeout: 5, resolvConf: 'container' },
+      { host: 'ib0', guest: 'netns:c', address: '10.0.0.7/24', pkey: '8001' },
+    ],
+    'w.yaml',
+  );
+  t.like(specs[0], { kind: 'ipvlan', mode: 'l3' });
+  t.like(specs[1], { directPhys: true, dhcp: { keep: true, timeoutSeconds: 5, resolvConf: 'container' } });
+  t.is(specs[2].pkey, '8001');
+  const problems = problemsOf([
+    { host: 'br0', guest: 'netns:a', address: '10.0.0.5/24', keep: true },
+    { host: 'br0', guest: 'netns:b', address: 'dhcp', timeout: 0 },
+    { host: 'eth0', guest: 'netns:c', address: '10.0.0.5/24', kind: 'vxlan' },
+    { host: 'br0', guest: 'netns:d', address: '10.0.0.6/24', directPhys: 'yes' },
+  ]);
+  t.deepEqual(problems.map((p) => p.index), [0, 1, 2, 3]);
+  t.regex(problems[0].message, /^keep goes with a DHCP address/);
+  t.regex(problems[1].message, /^timeout takes a number of seconds/);
+  t.regex(problems[2].message, /--kind vxlan is unknown/);
+  t.regex(problems[3].message, /directPhys should be true or false/);
+});
+
+test('ovsdb and ovsDatapath are one per file (a session setting); entries that disagree are refused', (t) => {
+  const problems = problemsOf([
+    { host: 'ovsbr0', guest: 'netns:a', address: '10.0.0.5/24', ovsdb: 'unix:/run/a.sock' },
+    { host: 'ovsbr0', guest: 'netns:b', address: '10.0.0.6/24', ovsdb: 'unix:/run/b.sock' },
+  ]);
+  t.is(problems.length, 1);
+  t.is(problems[0].index, 1);
+  t.regex(problems[0].message, /ovsdb "unix:\/run\/b\.sock" differs from entry 0's/);
+});

@@ -7,7 +7,7 @@ import { ConflictError } from '../../util/errors.js';
 import type { Driver, DriverContext, DriverPlan } from '../driver.js';
 import { planForExisting } from '../existing.js';
 import { guestConfigSteps } from '../guest-config.js';
-import { hostEndName } from '../names.js';
+import { hostEndName, HostNameTakenError } from '../names.js';
 import type { Step } from '../plan.js';
 import { checkVlan } from '../spec.js';
 import { vethPairStep } from './veth-pair.js';
@@ -39,10 +39,9 @@ export const bridgeDriver: Driver = {
     }
 
     if (existingHost) {
-      if (isUp(existingHost) || existingHost.kind !== 'veth') {
-        const problem = isUp(existingHost) ? `Link ${lif} exists and is up` : `${lif} exists and is a ${existingHost.kind ?? 'device'}, not a veth`;
-        throw new ConflictError(problem, `it belongs to another wiring: choose another host-side name with -l, or remove ${lif}`);
-      }
+      const hint = `it belongs to another wiring: choose another host-side name with -l, or remove ${lif}`;
+      if (existingHost.kind !== 'veth') throw new ConflictError(`${lif} exists and is a ${existingHost.kind ?? 'device'}, not a veth`, hint);
+      if (isUp(existingHost)) throw new HostNameTakenError(lif, `Link ${lif} exists and is up`, hint);
       // pipework's rule: a down veth of that name is a leftover, replaced.
       steps.push({
         what: `remove leftover ${lif} (down)`,

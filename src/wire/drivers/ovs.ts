@@ -11,7 +11,7 @@ import { ConflictError } from '../../util/errors.js';
 import type { Driver, DriverContext, DriverPlan } from '../driver.js';
 import { planForExisting } from '../existing.js';
 import { guestConfigSteps } from '../guest-config.js';
-import { hostEndName } from '../names.js';
+import { hostEndName, HostNameTakenError } from '../names.js';
 import type { Step } from '../plan.js';
 import { checkVlan } from '../spec.js';
 import { vethPairStep } from './veth-pair.js';
@@ -38,7 +38,10 @@ export const ovsDriver: Driver = {
       }
       return planForExisting(ctx, existingGuest, paired, { kind: 'ovs', via: `OVS bridge ${hostIf} through ${lif}${tag === undefined ? '' : ` (tag ${tag})`}`, hostIfname: lif, notes });
     }
-    if (existingHost) throw new ConflictError(`Link ${lif} exists`, `it belongs to another wiring: choose another host-side name with -l, or remove ${lif}`);
+    if (existingHost) {
+      const hint = `it belongs to another wiring: choose another host-side name with -l, or remove ${lif}`;
+      throw existingHost.kind === 'veth' ? new HostNameTakenError(lif, `Link ${lif} exists`, hint) : new ConflictError(`Link ${lif} exists`, hint);
+    }
     const stale = await stalePorts(db, host.sock, { name: guestName(guest), id: guest.container?.id }, ifname);
     if (port && !stale.some((p) => p.name === lif)) {
       throw new ConflictError(`OVS port ${lif} already exists on ${port.bridge ? `bridge ${port.bridge}` : 'no bridge'}`, `remove it with: pipework del, or ovs-vsctl del-port ${lif}`);

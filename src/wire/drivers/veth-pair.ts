@@ -4,6 +4,7 @@
 import { isKernelError } from '../../netlink/errors.js';
 import { deleteLinkRequest, getLink } from '../../ops/link.js';
 import { createVethRequest } from '../../ops/links/veth.js';
+import type { Request } from '../../netlink/session.js';
 import type { DriverContext } from '../driver.js';
 import type { Step } from '../plan.js';
 
@@ -11,6 +12,25 @@ export interface VethPair {
   step: Step;
   /** the guest end's ifindex, known after the step ran */
   guestIndex(): number;
+}
+
+/** A veth pair as the one-guest plan and the bulk engine both create it: the host end up, the peer born in the guest. */
+export interface VethPairSpec {
+  lif: string;
+  ifname: string;
+  /** "eth1 in netns g", for messages */
+  label: string;
+  netnsFd: number;
+  master?: number;
+  mtu?: number;
+  mac?: string;
+}
+
+export function vethPairRequest(p: VethPairSpec): Request {
+  return createVethRequest(
+    { name: p.lif, master: p.master, mtu: p.mtu, up: true, peer: { name: p.ifname, netnsFd: p.netnsFd, mtu: p.mtu, mac: p.mac } },
+    `creating veth ${p.lif} <-> ${p.label}`,
+  );
 }
 
 export function vethPairStep(ctx: DriverContext, lif: string, attach: { what: string; master?: () => number; mtu: () => number | undefined }): VethPair {
@@ -21,13 +41,7 @@ export function vethPairStep(ctx: DriverContext, lif: string, attach: { what: st
     what: `create veth ${lif}${attach.what} <-> ${label}`,
     where: 'host',
     apply: () => {
-      const mtu = attach.mtu();
-      host.sock.request(
-        createVethRequest(
-          { name: lif, master: attach.master?.(), mtu, up: true, peer: { name: ifname, netnsFd: guest.netns.fd, mtu, mac: ctx.mac } },
-          `creating veth ${lif} <-> ${label}`,
-        ),
-      );
+      host.sock.request(vethPairRequest({ lif, ifname, label, netnsFd: guest.netns.fd, master: attach.master?.(), mtu: attach.mtu(), mac: ctx.mac }));
       const created = getLink(gsock, { name: ifname }, ` in ${guest.netns.label}`);
       if (!created) throw new Error(`${label} vanished right after it was created`);
       guestIndex = created.index;
