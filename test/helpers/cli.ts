@@ -19,9 +19,13 @@ export interface CliOptions {
 }
 
 export function cli(args: readonly string[], opts: CliOptions = {}): Promise<CliRun> {
+  return runCollecting([...(opts.prefix ?? []), process.execPath, BIN, ...args], opts.env);
+}
+
+/** Runs argv (no shell) with `env` added to ours, collecting its stdout and stderr until it exits. */
+export function runCollecting(argv: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const argv = [...(opts.prefix ?? []), process.execPath, BIN, ...args];
-    const child = spawn(argv[0], argv.slice(1), { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(argv[0], argv.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

@@ -4,7 +4,8 @@
 import type { ExecutionContext } from 'ava';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { run } from './netns.js';
+import * as os from 'node:os';
+import { createNetns, ipn, run } from './netns.js';
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -100,3 +101,27 @@ export async function dhcpd(t: ExecutionContext, topo: ServerPlace, subnetBody: 
   };
 }
 
+
+export interface DhcpWorld {
+  /** the host netns, whose bridge br-dh has <subnet>.1/24 */
+  host: string;
+  /** a private folder, removed at teardown (the server's files are in it) */
+  dir: string;
+  srv: Server;
+}
+
+/**
+ * A host netns whose bridge br-dh (<subnet>.1/24, default 10.80.0) is served by dnsmasq, handing out
+ * <subnet>.100-199; `extra` are more dnsmasq options. Everything is removed when the test ends.
+ */
+export async function dhcpWorld(t: ExecutionContext, opts: { hint?: string; subnet?: string; extra?: string[] } = {}): Promise<DhcpWorld> {
+  const subnet = opts.subnet ?? '10.80.0';
+  const host = createNetns(t, opts.hint ?? 'dhcph');
+  ipn(host, 'link', 'add', 'br-dh', 'type', 'bridge');
+  ipn(host, 'address', 'add', `${subnet}.1/24`, 'dev', 'br-dh');
+  ipn(host, 'link', 'set', 'br-dh', 'up');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pwt-dhcp-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const srv = await dnsmasq(t, { srv: host, dir }, [`--dhcp-range=${subnet}.100,${subnet}.199,255.255.255.0,1h`, ...(opts.extra ?? [])]);
+  return { host, dir, srv };
+}

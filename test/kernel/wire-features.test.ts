@@ -1,24 +1,10 @@
 // The wiring features that need a full kernel (802.1Q, bridge VLAN filtering, ipvlan, dummy),
 // with traffic. Skipped with the reason under a kernel that lacks them; run by `npm run test:kernel`.
-import type { ExecutionContext } from 'ava';
 import { Pipework } from '../../src/index.js';
 import { createNetns, ipj, ipn, run } from '../helpers/netns.js';
 import { kernelTest } from './features.js';
+import { lan } from './lan.js';
 import { pingWithin, waitOperUp } from './traffic.js';
-
-/** host netns with NIC eth0 cabled to a switch netns (a plain bridge that forwards tagged frames). */
-function lan(t: ExecutionContext): { host: string; pw: Pipework } {
-  const host = createNetns(t, 'host');
-  const sw = createNetns(t, 'sw');
-  run('ip', ['-n', host, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'up0', 'netns', sw]);
-  ipn(host, 'link', 'set', 'eth0', 'up');
-  ipn(sw, 'link', 'add', 'sw0', 'type', 'bridge');
-  ipn(sw, 'link', 'set', 'up0', 'master', 'sw0', 'up');
-  ipn(sw, 'link', 'set', 'sw0', 'up');
-  const pw = new Pipework({ hostNetns: host });
-  t.teardown(() => pw.close());
-  return { host, pw };
-}
 
 kernelTest('@VLAN on a NIC: an 802.1Q sub-interface; VLAN 7 guests talk, a VLAN 8 guest cannot reach them', ['vlan', 'macvlan', 'ping'], async (t) => {
   const { host, pw } = lan(t);

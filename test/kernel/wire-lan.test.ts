@@ -1,7 +1,6 @@
 // Wirings over what a real LAN has and this machine's kernel lacks: a guest on a VXLAN overlay bridge, a
 // macvlan whose parent is an 802.1Q sub-interface the admin made, and the DHCP client over a VLAN. Each with
 // traffic (ping) or a lease from a real server (dnsmasq), and the kernel's state read back with iproute2.
-import type { ExecutionContext } from 'ava';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -10,24 +9,9 @@ import { cli } from '../helpers/cli.js';
 import { dnsmasq } from '../helpers/dhcp-servers.js';
 import { createNetns, ipj, ipn, run } from '../helpers/netns.js';
 import { kernelTest } from './features.js';
+import { lan } from './lan.js';
 import { pingWithin, waitOperUp } from './traffic.js';
 
-/**
- * A host netns whose NIC eth0 is cabled to a switch netns (a plain bridge that forwards tagged frames as they
- * are); returns the host, the switch and a session bound to the host.
- */
-function lan(t: ExecutionContext): { host: string; sw: string; pw: Pipework } {
-  const host = createNetns(t, 'host');
-  const sw = createNetns(t, 'sw');
-  run('ip', ['-n', host, 'link', 'add', 'eth0', 'type', 'veth', 'peer', 'name', 'up0', 'netns', sw]);
-  ipn(host, 'link', 'set', 'eth0', 'up');
-  ipn(sw, 'link', 'add', 'sw0', 'type', 'bridge');
-  ipn(sw, 'link', 'set', 'up0', 'master', 'sw0', 'up');
-  ipn(sw, 'link', 'set', 'sw0', 'up');
-  const pw = new Pipework({ hostNetns: host });
-  t.teardown(() => pw.close());
-  return { host, sw, pw };
-}
 
 kernelTest('a guest on a bridge with a VXLAN port reaches a guest behind another host; it inherits the overlay MTU', ['veth', 'vxlan', 'bridge', 'ping'], async (t) => {
   // Two hosts joined by an underlay link; on each, bridge brx with a VXLAN (VNI 42) port to the other.

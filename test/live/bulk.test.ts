@@ -2,14 +2,12 @@
 // `del -f` as users run them. Every test makes its own host and guest namespaces (deleted when it
 // ends, pass or fail); iproute2 (`ip -j`) is the oracle, ping and a peer's ARP table the traffic check.
 import test, { type ExecutionContext } from 'ava';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pipework, type WiringSpec } from '../../src/index.js';
+import { cli } from '../helpers/cli.js';
 import { createNetns, ipj, ipn, ping, run, snapshot, waitForDad } from '../helpers/netns.js';
-
-const BIN = new URL('../../bin/pipework.js', import.meta.url).pathname;
 
 function session(t: ExecutionContext, host: string): Pipework {
   const pw = new Pipework({ hostNetns: host });
@@ -23,24 +21,6 @@ function guests(t: ExecutionContext, n: number, hint = 'g'): string[] {
 
 /** 10.N.x.y/16 addresses, the gateway 10.N.255.254 on the bridge. */
 const addr = (net: number, i: number) => `10.${net}.${Math.floor(i / 250)}.${(i % 250) + 2}`;
-
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[]): Promise<Ran> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 function tmpFile(t: ExecutionContext, name: string, text: string): string {
   const dir = mkdtempSync(join(tmpdir(), 'pw-bulk-'));

@@ -3,23 +3,13 @@
 // `apply -f` gets the lease as the one-guest command does, and `del -f` releases it as `del` does.
 import test, { type ExecutionContext } from 'ava';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { BIN, cli } from '../helpers/cli.js';
-import { dnsmasq, until } from '../helpers/dhcp-servers.js';
-import { createNetns, ipj, ipn, settledSnapshot, snapshot } from '../helpers/netns.js';
+import { dhcpWorld, until } from '../helpers/dhcp-servers.js';
+import { createNetns, ipj, settledSnapshot, snapshot } from '../helpers/netns.js';
 
-async function world(t: ExecutionContext) {
-  const host = createNetns(t, 'h');
-  ipn(host, 'link', 'add', 'br-dh', 'type', 'bridge');
-  ipn(host, 'address', 'add', '10.81.0.1/24', 'dev', 'br-dh');
-  ipn(host, 'link', 'set', 'br-dh', 'up');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pwt-dhpaths-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const srv = await dnsmasq(t, { srv: host, dir }, ['--dhcp-range=10.81.0.100,10.81.0.199,255.255.255.0,1h', '--dhcp-option=option:router,10.81.0.1']);
-  return { host, dir, srv };
-}
+const world = (t: ExecutionContext) => dhcpWorld(t, { hint: 'h', subnet: '10.81.0', extra: ['--dhcp-option=option:router,10.81.0.1'] });
 
 const v4 = (ns: string) => ((ipj(ns, '-4', 'address', 'show', 'dev', 'eth1')[0]?.addr_info ?? []) as { local: string; prefixlen: number }[]).map((a) => `${a.local}/${a.prefixlen}`);
 

@@ -6,26 +6,16 @@
 import test, { type ExecutionContext } from 'ava';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { cli } from '../helpers/cli.js';
-import { dnsmasq } from '../helpers/dhcp-servers.js';
+import { dhcpWorld } from '../helpers/dhcp-servers.js';
 import { useDockerd } from '../helpers/docker.js';
-import { createNetns, ipn } from '../helpers/netns.js';
+
 
 const docker = useDockerd();
 const pipework = (args: string[]) => cli(args, { env: docker().env });
 
-async function world(t: ExecutionContext, extra: string[] = []) {
-  const host = createNetns(t, 'lrdh');
-  ipn(host, 'link', 'add', 'br-dh', 'type', 'bridge');
-  ipn(host, 'address', 'add', '10.80.0.1/24', 'dev', 'br-dh');
-  ipn(host, 'link', 'set', 'br-dh', 'up');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pwt-lrd-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const srv = await dnsmasq(t, { srv: host, dir }, extra);
-  return { host, srv };
-}
+const world = (t: ExecutionContext, extra: string[] = []) => dhcpWorld(t, { hint: 'lrdh', extra });
 
 test.serial("--resolv-conf container: the container's own resolv.conf (Docker's bind mount) gets the lease's DNS servers; the host's is untouched", async (t) => {
   const { host } = await world(t, ['--dhcp-option=option:dns-server,10.80.0.53']);

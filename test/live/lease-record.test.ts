@@ -3,7 +3,6 @@
 // lease: no DHCPRELEASE is sent for it, no address is removed from it, and the stale record is gone.
 import test, { type ExecutionContext } from 'ava';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { obtainLease, releaseRecordedLease } from '../../src/dhcp/oneshot.js';
 import { heldLease, pruneLeaseRecords } from '../../src/dhcp/record.js';
@@ -11,19 +10,10 @@ import { dhcpRunDir, readLeaseRecord } from '../../src/dhcp/rundir.js';
 import { Netns } from '../../src/netns/netns.js';
 import { spawn } from 'node:child_process';
 import { cli } from '../helpers/cli.js';
-import { dnsmasq, until } from '../helpers/dhcp-servers.js';
+import { dhcpWorld, until } from '../helpers/dhcp-servers.js';
 import { createNetns, deleteNetns, ipj, ipn, run } from '../helpers/netns.js';
 
-async function world(t: ExecutionContext) {
-  const host = createNetns(t, 'lrh');
-  ipn(host, 'link', 'add', 'br-dh', 'type', 'bridge');
-  ipn(host, 'address', 'add', '10.80.0.1/24', 'dev', 'br-dh');
-  ipn(host, 'link', 'set', 'br-dh', 'up');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pwt-lrec-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const srv = await dnsmasq(t, { srv: host, dir });
-  return { host, dir, srv };
-}
+const world = (t: ExecutionContext) => dhcpWorld(t, { hint: 'lrh' });
 
 /** The namespace deleted and made again under its name (deleted again at teardown). */
 function remake(t: ExecutionContext, name: string): void {

@@ -6,24 +6,17 @@
 import test, { type ExecutionContext } from 'ava';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { cli } from '../helpers/cli.js';
 import { makeRoot, startContainer } from '../helpers/container.js';
-import { dnsmasq } from '../helpers/dhcp-servers.js';
-import { createNetns, ipj, ipn, run } from '../helpers/netns.js';
+import { dhcpWorld } from '../helpers/dhcp-servers.js';
+import { createNetns, ipj, run } from '../helpers/netns.js';
 
 const sha = (f: string) => createHash('sha256').update(fs.readFileSync(f)).digest('hex');
 
 /** A host netns with br-dh served by dnsmasq (DNS server 10.80.0.53), and a host temp folder holding a "secret" file. */
 async function world(t: ExecutionContext) {
-  const host = createNetns(t, 'sech');
-  ipn(host, 'link', 'add', 'br-dh', 'type', 'bridge');
-  ipn(host, 'address', 'add', '10.80.0.1/24', 'dev', 'br-dh');
-  ipn(host, 'link', 'set', 'br-dh', 'up');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pwt-sec-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const srv = await dnsmasq(t, { srv: host, dir }, ['--dhcp-option=option:dns-server,10.80.0.53']);
+  const { host, dir, srv } = await dhcpWorld(t, { hint: 'sech', extra: ['--dhcp-option=option:dns-server,10.80.0.53'] });
   const secret = path.join(dir, 'host-file');
   fs.writeFileSync(secret, 'the host file: must never change\n');
   fs.mkdirSync(path.join(dir, 'etc'));

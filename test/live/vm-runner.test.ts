@@ -3,30 +3,14 @@
 // the VM's own kernel with modules, and a timeout. Each runner is tried here for real; UML only where it
 // boots (on CPUs with AMX it cannot: that test is then skipped, with the reason).
 import test from 'ava';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runCollecting } from '../helpers/cli.js';
 
 const RUNNER = new URL('../../scripts/vm/run.sh', import.meta.url).pathname;
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function vm(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', [RUNNER, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const vm = (args: string[], env: NodeJS.ProcessEnv = {}) => runCollecting(['bash', RUNNER, ...args], env);
 
 /** Which runner `run.sh` picks by itself here, from what it says on stderr. */
 const auto = await vm(['true']);

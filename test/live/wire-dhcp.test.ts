@@ -5,10 +5,9 @@ import test, { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { dnsmasq, until } from '../helpers/dhcp-servers.js';
-import { createNetns, ipj, ipn, snapshot } from '../helpers/netns.js';
+import { dhcpWorld, until } from '../helpers/dhcp-servers.js';
+import { createNetns, ipj, snapshot } from '../helpers/netns.js';
 
 const BIN = new URL('../../bin/pipework.js', import.meta.url).pathname;
 
@@ -35,15 +34,8 @@ function start(args: string[]): Proc {
 
 /** host netns with bridge br-dh (10.80.0.1/24) served by dnsmasq; a guest netns. */
 async function world(t: ExecutionContext) {
-  const host = createNetns(t, 'h');
-  const guest = createNetns(t, 'g');
-  ipn(host, 'link', 'add', 'br-dh', 'type', 'bridge');
-  ipn(host, 'address', 'add', '10.80.0.1/24', 'dev', 'br-dh');
-  ipn(host, 'link', 'set', 'br-dh', 'up');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pwt-wdhcp-'));
-  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const srv = await dnsmasq(t, { srv: host, dir }, ['--dhcp-option=option:router,10.80.0.1', '--dhcp-option=option:dns-server,10.80.0.53']);
-  return { host, guest, dir, srv };
+  const w = await dhcpWorld(t, { hint: 'h', extra: ['--dhcp-option=option:router,10.80.0.1', '--dhcp-option=option:dns-server,10.80.0.53'] });
+  return { ...w, guest: createNetns(t, 'g') };
 }
 
 const v4 = (ns: string) => (ipj(ns, '-4', 'address', 'show', 'dev', 'eth1')[0]?.addr_info ?? []) as { local: string; prefixlen: number }[];
