@@ -7,6 +7,7 @@ import type { Route } from '../../ops/route.js';
 import type { UnwireTarget } from '../bulk-validate.js';
 import type { UnwireResult, WireResult } from '../pipework.js';
 import type { GuestOp } from '../guest-config.js';
+import type { StepHooks } from '../plan.js';
 import type { NormalizedSpec, WiringSpec } from '../spec.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -48,6 +49,11 @@ export interface WireManyOptions extends BulkOptions {
   beforePhase?(index: number, phase: BulkPhase): void;
   /** throw DuplicateGuestError, changing nothing, when two entries name one guest interface in different words (default: fail the later one) */
   refuseAliases?: boolean;
+  /**
+   * Called before each step of a guest planned by its driver; throwing fails that guest there (its
+   * plan rolled back). Given, every guest is planned by its driver, so that each step is seen. For tests.
+   */
+  beforeStep?: StepHooks['beforeStep'];
 }
 
 export type WireStatus = 'wired' | 'unchanged' | 'failed' | 'planned';

@@ -44,7 +44,7 @@ export async function wireMany(pw: Pipework, specs: readonly WiringSpec[], optio
     job.ifname = job.req.ifname ?? DEFAULT_IFNAME;
     const r = job.req;
     job.slow =
-      options.dryRun === true || r.host.startsWith('mac:') || r.vlan !== undefined || r.kind !== undefined || r.mode !== undefined || r.directPhys === true || r.pkey !== undefined || r.dhcp !== undefined;
+      options.dryRun === true || options.beforeStep !== undefined || r.host.startsWith('mac:') || r.vlan !== undefined || r.kind !== undefined || r.mode !== undefined || r.directPhys === true || r.pkey !== undefined || r.dhcp !== undefined;
   }
   progress('validate', specs.length, specs.length);
 
@@ -226,7 +226,7 @@ export async function fallback(pw: Pipework, jobs: WireJob[], options: WireManyO
   let done = 0;
   await pool(jobs, PLANNED_CONCURRENCY, async (job) => {
     try {
-      const result = await pw.wireResolved(job.guest!, job.req!, { dryRun: options.dryRun }, { hostLink: job.bridge?.link });
+      const result = await pw.wireResolved(job.guest!, job.req!, { dryRun: options.dryRun, beforeStep: options.beforeStep }, { hostLink: job.bridge?.link });
       job.item = { index: job.index, guest: job.spec.guest, status: options.dryRun ? 'planned' : result.changed ? 'wired' : 'unchanged', result };
     } catch (e) {
       fail(job, 'fallback', e);
