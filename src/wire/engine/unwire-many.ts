@@ -43,7 +43,7 @@ export async function unwireMany(pw: Pipework, targets: readonly UnwireTarget[],
     const problem = problems.get(job.index);
     if (problem !== undefined) fail(job, 'validate', new InputError(problem));
   }
-  const size = waveSize(options);
+  const size = waveSize(options, targets.length);
   const pending = jobs.filter((j) => !j.item);
   for (let at = 0; at < pending.length; at += size) {
     const wave = pending.slice(at, at + size);

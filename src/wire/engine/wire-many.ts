@@ -27,7 +27,7 @@ export async function wireMany(pw: Pipework, specs: readonly WiringSpec[], optio
   };
 
   // The fd table grows on a worker thread while the specs are checked and the guests looked up.
-  const grown = presizeFdTable(host.sock.fd, Math.min(specs.length, waveSize(options)) * 3);
+  const grown = presizeFdTable(host.sock.fd, Math.min(specs.length, waveSize(options, specs.length)) * 3);
   // validate: every spec as wire() checks it, before anything is resolved or touched
   clock.enter('validate');
   const jobs: WireJob[] = specs.map((spec, index) => ({
@@ -49,7 +49,7 @@ export async function wireMany(pw: Pipework, specs: readonly WiringSpec[], optio
   progress('validate', specs.length, specs.length);
 
   const bridges = new Map<string, BridgeState>();
-  const size = waveSize(options);
+  const size = waveSize(options, specs.length);
   let fallbackCount = 0;
   const pending = jobs.filter((j) => !j.item);
   // Every guest is resolved before anything changes, so that one named twice however spelled
