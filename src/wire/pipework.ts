@@ -23,7 +23,7 @@ import { ipoibDriver } from './drivers/ipoib.js';
 import { stalePorts, unconfirmed } from './drivers/ovs.js';
 import { candidateGuests, inventoryOf, type WiredInterface } from './inventory.js';
 import { announceStep } from './announce-step.js';
-import { applySteps, type StepHooks } from './plan.js';
+import { applySteps, StepFailedError, type StepHooks } from './plan.js';
 import { result, type UnwireResult, type WireResult } from './result.js';
 import type { BulkOptions, UnwireManyResult, UnwireTarget, WireManyOptions, WireManyResult } from './bulk.js';
 // The engine every wiring goes through, one guest or many (loaded with this module: the CLI needs it).
@@ -120,9 +120,12 @@ export class Pipework {
   async wire(spec: WiringSpec, options: WireOptions = {}): Promise<WireResult> {
     normalize(spec); // a bad spec throws its own InputError (problem and fix) before anything is looked up
     const { dryRun, beforeStep, onProgress } = options;
-    const { items } = await wireMany(this, [spec], { dryRun, beforeStep, onProgress });
-    if (items[0].status === 'failed') throw items[0].error;
-    return items[0].result!;
+    const [item] = (await wireMany(this, [spec], { dryRun, beforeStep, onProgress })).items;
+    if (item.status !== 'failed') return item.result!;
+    const e = item.error!;
+    // A batched phase's rollback that failed too is said, as a failed plan's StepFailedError says it.
+    if (item.undoFailures?.length && !(e instanceof StepFailedError)) e.message += `; rolling back also failed: ${item.undoFailures.join('; ')}`;
+    throw e;
   }
 
   /**

@@ -84,7 +84,7 @@ export interface WireManyResult {
   failed: number;
   /** dry run: guests whose plan was made */
   planned: number;
-  /** guests that took the one-guest path (re-runs, non-bridge host interfaces, VLANs...) */
+  /** guests planned by their driver (non-bridge host interfaces, VLANs, DHCP, dry runs, what is in a veth's way...) */
   fallback: number;
   items: WireManyItem[];
   timings: BulkTimings;
@@ -134,7 +134,7 @@ export interface WireJob {
   guest?: Guest;
   sock?: NetlinkSocket;
   packetFd: number;
-  /** take the one-guest path */
+  /** planned by its driver (the planned phase) */
   slow: boolean;
   lif?: string;
   label?: string;
