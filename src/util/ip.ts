@@ -1,6 +1,6 @@
 // IP and MAC addresses as text and as bytes, strictly validated: every parser either returns a
 // well-formed value or throws an InputError that says what was wrong.
-import { createHash } from 'node:crypto';
+import { hexDigest } from './hash.js';
 import { InputError } from './errors.js';
 
 export type Family = 4 | 6;
@@ -169,6 +169,6 @@ export function formatMac(b: Uint8Array): string {
  * md5("<string>\n") (the newline comes from the shell's echo, and is part of the hash).
  */
 export function stableMac(seed: string): string {
-  const hex = createHash('md5').update(`${seed}\n`).digest('hex').slice(0, 10);
+  const hex = hexDigest('md5', `${seed}\n`).slice(0, 10);
   return `02:${hex.match(/../g)!.join(':')}`;
 }

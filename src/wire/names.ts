@@ -1,8 +1,8 @@
 // Host-side interface names. pipework names the host end v<ifname>pl<pid> and never checked the
 // kernel's 15-character limit (its issue #58): we keep its names when they fit and otherwise use a
 // short name derived from the guest and interface, so that a re-run finds the same name again.
-import { createHash } from 'node:crypto';
 import { ConflictError } from '../util/errors.js';
+import { hexDigest } from '../util/hash.js';
 import { checkIfname, validIfname } from './spec.js';
 
 export interface HostName {
@@ -15,7 +15,7 @@ export function hostEndName(ifname: string, guestKey: string, pidOrKey: string, 
   if (local !== undefined) return { name: checkIfname(local, 'host interface name (-l)', 'choose a name of at most 15 characters') };
   const classic = `v${ifname}pl${pidOrKey}`;
   if (!validIfname(classic)) return { name: classic };
-  const digest = createHash('sha256').update(`${guestKey}/${ifname}`).digest('hex').slice(0, 11);
+  const digest = hexDigest('sha256', `${guestKey}/${ifname}`).slice(0, 11);
   return { name: `vpw${digest}`, shortened: classic };
 }
 

@@ -11,7 +11,7 @@ import { isKernelError } from '../netlink/errors.js';
 import type { OvsdbClient } from '../ovs/ovsdb.js';
 import { DEFAULT_OVSDB_SOCKET, parseOvsdbRemote } from '../ovs/remote.js';
 import { existsSync } from 'node:fs';
-import { InputError, NotFoundError } from '../util/errors.js';
+import { InputError } from '../util/errors.js';
 import { type IpAddress, parseIp } from '../util/ip.js';
 import type { DhcpOutcome } from './dhcp.js';
 import { DHCP_RUN_BASE } from '../dhcp/rundir.js';
@@ -23,9 +23,12 @@ import { ipoibDriver } from './drivers/ipoib.js';
 import { stalePorts, unconfirmed } from './drivers/ovs.js';
 import { candidateGuests, inventoryOf, type WiredInterface } from './inventory.js';
 import { announceStep } from './announce-step.js';
-import { applySteps, type StepHooks } from './plan.js';
+import { applySteps, StepFailedError, type StepHooks } from './plan.js';
 import { result, type UnwireResult, type WireResult } from './result.js';
 import type { BulkOptions, UnwireManyResult, UnwireTarget, WireManyOptions, WireManyResult } from './bulk.js';
+// The engine every wiring goes through, one guest or many (loaded with this module: the CLI needs it).
+import { wireMany } from './engine/wire-many.js';
+import { unwireMany } from './engine/unwire-many.js';
 import { checkIfname, DEFAULT_IFNAME, normalize, type NormalizedSpec, type WiringSpec } from './spec.js';
 
 export { normalize };
@@ -45,6 +48,8 @@ export interface PipeworkOptions {
 export interface WireOptions extends StepHooks {
   /** plan only: inspect the kernel, change nothing */
   dryRun?: boolean;
+  /** the engine's progress, stage by stage (see wire/bulk.ts) */
+  onProgress?: BulkOptions['onProgress'];
 }
 
 export class Pipework {
@@ -83,15 +88,13 @@ export class Pipework {
   }
 
   /** Many wirings at once, batched across guests; per-guest results (see wire/bulk.ts). */
-  async wireMany(specs: readonly WiringSpec[], options?: WireManyOptions): Promise<WireManyResult> {
-    const bulk = await import('./bulk.js'); // loaded on first use: one-guest commands start sooner
-    return bulk.wireMany(this, specs, options);
+  wireMany(specs: readonly WiringSpec[], options?: WireManyOptions): Promise<WireManyResult> {
+    return wireMany(this, specs, options);
   }
 
   /** Many interfaces removed at once; per-guest results (see wire/bulk.ts). */
-  async unwireMany(targets: readonly UnwireTarget[], options?: BulkOptions): Promise<UnwireManyResult> {
-    const bulk = await import('./bulk.js');
-    return bulk.unwireMany(this, targets, options);
+  unwireMany(targets: readonly UnwireTarget[], options?: BulkOptions): Promise<UnwireManyResult> {
+    return unwireMany(this, targets, options);
   }
 
   close(): void {
@@ -110,15 +113,19 @@ export class Pipework {
     return guest;
   }
 
-  /** One wiring, planned by its driver and applied step by step (wireMany([spec]) leaves the same state, ~8 ms slower to start). */
+  /**
+   * One wiring: the engine's N=1 (the same phases as wireMany, for one guest). Failures throw, typed
+   * as wire() always threw them; the kernel is left as it was.
+   */
   async wire(spec: WiringSpec, options: WireOptions = {}): Promise<WireResult> {
-    const req = normalize(spec);
-    const guest = await this.guest(spec.guest);
-    try {
-      return await this.wireResolved(guest, req, options);
-    } finally {
-      guest.netns.close();
-    }
+    normalize(spec); // a bad spec throws its own InputError (problem and fix) before anything is looked up
+    const { dryRun, beforeStep, onProgress } = options;
+    const [item] = (await wireMany(this, [spec], { dryRun, beforeStep, onProgress })).items;
+    if (item.status !== 'failed') return item.result!;
+    const e = item.error!;
+    // A batched phase's rollback that failed too is said, as a failed plan's StepFailedError says it.
+    if (item.undoFailures?.length && !(e instanceof StepFailedError)) e.message += `; rolling back also failed: ${item.undoFailures.join('; ')}`;
+    throw e;
   }
 
   /**
@@ -181,28 +188,14 @@ export class Pipework {
   }
 
   /**
-   * The reverse of wire(): removes the guest's interface (a veth takes its host end with it).
-   * Removing what is already gone succeeds, as CNI's DEL does.
+   * The reverse of wire(), the engine's N=1: removes the guest's interface (a veth takes its host
+   * end with it). Removing what is already gone succeeds, as CNI's DEL does.
    */
-  async unwire(guestRef: string, options: { ifname?: string } = {}): Promise<UnwireResult> {
+  async unwire(guestRef: string, options: { ifname?: string; onProgress?: BulkOptions['onProgress'] } = {}): Promise<UnwireResult> {
     const ifname = checkIfname(options.ifname ?? DEFAULT_IFNAME, 'guest interface name (-i)');
-    let guest: Guest;
-    try {
-      guest = await this.guest(guestRef);
-    } catch (e) {
-      // A guest that is gone took its namespace, and every interface in it, along.
-      if (e instanceof NotFoundError) {
-        const notes = [`${e.problem}: nothing to remove`, ...(await this.removeStaleOvsPorts(guestRef, ifname))];
-        if (existsSync(DHCP_RUN_BASE)) (await import('../dhcp/record.js')).pruneLeaseRecords();
-        return { guest: guestRef, ifname, removed: false, notes };
-      }
-      throw e;
-    }
-    try {
-      return await this.unwireResolved(guest, ifname);
-    } finally {
-      guest.netns.close();
-    }
+    const { items } = await unwireMany(this, [{ guest: guestRef, ifname }], { onProgress: options.onProgress });
+    if (items[0].status === 'failed') throw items[0].error;
+    return items[0].result!;
   }
 
   /**

@@ -61,7 +61,7 @@ export async function configureAndAnnounce(
     else job.notes.push(`${job.ifname} did not come up for traffic within 3 s: not announced`);
   }
   for (const job of wave) {
-    // Packet sockets that did not announce (failed guests, the one-guest path's) close now.
+    // Packet sockets that did not announce (failed guests, the planned ones') close now.
     if (job.packetFd >= 0) {
       closer.add(job.packetFd);
       job.packetFd = -1;

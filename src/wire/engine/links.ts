@@ -33,7 +33,7 @@ export function prepareBridges(host: HostSide, wave: WireJob[], bridges: Map<str
       try {
         driver = selectDriver(name, link);
       } catch {
-        state.slow = true; // the one-guest path says why, in its own words
+        state.slow = true; // its driver, in the planned phase, says why in its own words
         return;
       }
       if (driver !== bridgeDriver) state.slow = true;

@@ -69,6 +69,9 @@ export function highestOpenFd(): number {
   return max;
 }
 
+/** Lists this short are worked on in one wave whatever the open-file limit, with no fd table growing ahead. */
+const SMALL = 16;
+
 export let presized = 0;
 /**
  * Grows the fd table once to hold `extra` more descriptors, on a worker thread. The kernel grows it
@@ -77,6 +80,9 @@ export let presized = 0;
  * Started early, the one wait overlaps validation and guest lookups.
  */
 export function presizeFdTable(anyFd: number, extra: number): Promise<void> {
+  // A few more (one guest, a small list) rarely cross a doubling: growing ahead of need would make
+  // the caller wait a grace period that opening them would most likely not cost at all.
+  if (extra < SMALL * 3) return Promise.resolve();
   const target = Math.min(highestOpenFd() + extra + 16, openFilesLimit() - 1);
   // Below 64 the table a process starts with suffices.
   if (target <= presized || target < 64) return Promise.resolve();
@@ -85,8 +91,10 @@ export function presizeFdTable(anyFd: number, extra: number): Promise<void> {
 }
 
 /** Guests per wave: what the caller asked, within the open-file limit (three descriptors each). */
-export function waveSize(options: BulkOptions): number {
-  const byLimit = Math.max(16, Math.floor((openFilesLimit() - highestOpenFd() - 64) / 3));
+export function waveSize(options: BulkOptions, count = Infinity): number {
+  // At most SMALL guests fit in any wave (see byLimit): no need to read the limits from /proc.
+  if (count <= SMALL) return Math.max(1, Math.min(options.concurrency ?? 4096, SMALL));
+  const byLimit = Math.max(SMALL, Math.floor((openFilesLimit() - highestOpenFd() - 64) / 3));
   return Math.max(1, Math.min(options.concurrency ?? 4096, byLimit));
 }
 
@@ -187,7 +195,7 @@ export async function resolveWave<J extends { index: number; spec: { guest: stri
  */
 export const PLANNED_CONCURRENCY = 16;
 
-export async function closeWave(wave: (WireJob | UnwireJob)[], closer: Closer = new ParallelCloser()): Promise<void> {
+export async function closeWave(wave: (WireJob | UnwireJob)[], closer: Closer = closerFor(wave.length)): Promise<void> {
   for (const job of wave) {
     if ('packetFd' in job && job.packetFd >= 0) {
       closer.add(job.packetFd);

@@ -7,6 +7,7 @@ import type { Route } from '../../ops/route.js';
 import type { UnwireTarget } from '../bulk-validate.js';
 import type { UnwireResult, WireResult } from '../pipework.js';
 import type { GuestOp } from '../guest-config.js';
+import type { StepHooks } from '../plan.js';
 import type { NormalizedSpec, WiringSpec } from '../spec.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -48,6 +49,11 @@ export interface WireManyOptions extends BulkOptions {
   beforePhase?(index: number, phase: BulkPhase): void;
   /** throw DuplicateGuestError, changing nothing, when two entries name one guest interface in different words (default: fail the later one) */
   refuseAliases?: boolean;
+  /**
+   * Called before each step of a guest planned by its driver; throwing fails that guest there (its
+   * plan rolled back). Given, every guest is planned by its driver, so that each step is seen. For tests.
+   */
+  beforeStep?: StepHooks['beforeStep'];
 }
 
 export type WireStatus = 'wired' | 'unchanged' | 'failed' | 'planned';
@@ -78,7 +84,7 @@ export interface WireManyResult {
   failed: number;
   /** dry run: guests whose plan was made */
   planned: number;
-  /** guests that took the one-guest path (re-runs, non-bridge host interfaces, VLANs...) */
+  /** guests planned by their driver (non-bridge host interfaces, VLANs, DHCP, dry runs, what is in a veth's way...) */
   fallback: number;
   items: WireManyItem[];
   timings: BulkTimings;
@@ -128,7 +134,7 @@ export interface WireJob {
   guest?: Guest;
   sock?: NetlinkSocket;
   packetFd: number;
-  /** take the one-guest path */
+  /** planned by its driver (the planned phase) */
   slow: boolean;
   lif?: string;
   label?: string;

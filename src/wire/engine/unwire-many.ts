@@ -1,5 +1,7 @@
 // unwireMany: many interfaces removed at once; what is more than a deletion (a lease, a NIC sent home,
 // an OVS port) is undone as unwire() undoes it.
+import { existsSync } from 'node:fs';
+import { DHCP_RUN_BASE } from '../../dhcp/rundir.js';
 import { IFLA_GROUP, NETNSA_NSID, RTM_DELLINK, RTM_NEWLINK } from '../../netlink/constants.js';
 import { parseAttrs } from '../../netlink/attributes.js';
 import { isKernelError } from '../../netlink/errors.js';
@@ -41,7 +43,7 @@ export async function unwireMany(pw: Pipework, targets: readonly UnwireTarget[],
     const problem = problems.get(job.index);
     if (problem !== undefined) fail(job, 'validate', new InputError(problem));
   }
-  const size = waveSize(options);
+  const size = waveSize(options, targets.length);
   const pending = jobs.filter((j) => !j.item);
   for (let at = 0; at < pending.length; at += size) {
     const wave = pending.slice(at, at + size);
@@ -51,7 +53,7 @@ export async function unwireMany(pw: Pipework, targets: readonly UnwireTarget[],
       await resolveWave(pw, wave, options, (job, e) => {
         // A guest that is gone took its namespace, and every interface in it, along.
         if (isGone(e)) {
-          absent(job, job.spec.guest, `${errorOf(e).message}: nothing to remove`);
+          absent(job, job.spec.guest, `${(e as NotFoundError).problem}: nothing to remove`);
           gone.push(job);
         } else fail(job, 'resolve', e);
       }, progress);
@@ -63,6 +65,8 @@ export async function unwireMany(pw: Pipework, targets: readonly UnwireTarget[],
           fail(job, 'resolve', e);
         }
       }
+      // ... nor its lease records, on disk: those of namespaces that are gone are pruned.
+      if (gone.length && existsSync(DHCP_RUN_BASE)) (await import('../../dhcp/record.js')).pruneLeaseRecords();
       clock.enter('sockets');
       await presizeFdTable(host.sock.fd, wave.length * 2);
       for (const job of wave) {
@@ -75,6 +79,7 @@ export async function unwireMany(pw: Pipework, targets: readonly UnwireTarget[],
       }
       clock.enter('links');
       findLinks(host, wave, absent, fail);
+      await dropStaleRecords(wave);
       await unwireFully(pw, wave, fail);
       removeLinks(host, wave, fail);
       progress('links', wave.length, wave.length);
@@ -94,6 +99,17 @@ export async function unwireMany(pw: Pipework, targets: readonly UnwireTarget[],
     items,
     timings,
   };
+}
+
+/**
+ * An interface not in its guest (a restarted container, a re-made namespace): a lease record under
+ * its name was for an earlier namespace, and goes, as unwire() drops it.
+ */
+async function dropStaleRecords(wave: UnwireJob[]): Promise<void> {
+  const missing = wave.filter((j) => j.item?.status === 'absent' && j.guest);
+  if (!missing.length || !existsSync(DHCP_RUN_BASE)) return;
+  const { dropStaleDhcpRecords } = await import('../dhcp.js');
+  for (const job of missing) dropStaleDhcpRecords(job.guest!, job.ifname);
 }
 
 /** A guest that is gone (no such namespace, container or process): nothing of it is left to remove. */
@@ -145,6 +161,8 @@ export async function unwireFully(pw: Pipework, wave: UnwireJob[], fail: Fail<Un
 export function removeLinks(host: HostSide, wave: UnwireJob[], fail: Fail<UnwireJob>): void {
   const grouped = wave.filter((j) => !j.item && j.hostEnd);
   const single = wave.filter((j) => !j.item && j.link && !j.hostEnd);
+  // One veth: deleting it is one grace period already; tagging it first would only add a request.
+  if (grouped.length === 1) single.push(...grouped.splice(0));
   if (grouped.length) {
     // A group number nobody else uses: random, and every member checked by its answer.
     const group = 0x40000000 + Math.floor(Math.random() * 0x3fffffff);

@@ -27,7 +27,7 @@ export async function wireMany(pw: Pipework, specs: readonly WiringSpec[], optio
   };
 
   // The fd table grows on a worker thread while the specs are checked and the guests looked up.
-  const grown = presizeFdTable(host.sock.fd, Math.min(specs.length, waveSize(options)) * 3);
+  const grown = presizeFdTable(host.sock.fd, Math.min(specs.length, waveSize(options, specs.length)) * 3);
   // validate: every spec as wire() checks it, before anything is resolved or touched
   clock.enter('validate');
   const jobs: WireJob[] = specs.map((spec, index) => ({
@@ -44,12 +44,12 @@ export async function wireMany(pw: Pipework, specs: readonly WiringSpec[], optio
     job.ifname = job.req.ifname ?? DEFAULT_IFNAME;
     const r = job.req;
     job.slow =
-      options.dryRun === true || r.host.startsWith('mac:') || r.vlan !== undefined || r.kind !== undefined || r.mode !== undefined || r.directPhys === true || r.pkey !== undefined || r.dhcp !== undefined;
+      options.dryRun === true || options.beforeStep !== undefined || r.host.startsWith('mac:') || r.vlan !== undefined || r.kind !== undefined || r.mode !== undefined || r.directPhys === true || r.pkey !== undefined || r.dhcp !== undefined;
   }
   progress('validate', specs.length, specs.length);
 
   const bridges = new Map<string, BridgeState>();
-  const size = waveSize(options);
+  const size = waveSize(options, specs.length);
   let fallbackCount = 0;
   const pending = jobs.filter((j) => !j.item);
   // Every guest is resolved before anything changes, so that one named twice however spelled
@@ -226,7 +226,7 @@ export async function fallback(pw: Pipework, jobs: WireJob[], options: WireManyO
   let done = 0;
   await pool(jobs, PLANNED_CONCURRENCY, async (job) => {
     try {
-      const result = await pw.wireResolved(job.guest!, job.req!, { dryRun: options.dryRun }, { hostLink: job.bridge?.link });
+      const result = await pw.wireResolved(job.guest!, job.req!, { dryRun: options.dryRun, beforeStep: options.beforeStep }, { hostLink: job.bridge?.link });
       job.item = { index: job.index, guest: job.spec.guest, status: options.dryRun ? 'planned' : result.changed ? 'wired' : 'unchanged', result };
     } catch (e) {
       fail(job, 'fallback', e);
