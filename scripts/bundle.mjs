@@ -1,6 +1,7 @@
 // Bundles the compiled library and CLI into a few files (dist/bundle/). Node's ES module loader
 // pays per file: ~60 small modules cost ~40 ms to load, one bundle ~14 ms, and every CLI start and
-// bulk run pays it. Parts loaded on demand (DHCP, OVSDB, route/rule/tc, bulk) stay separate chunks.
+// bulk run pays it. Parts loaded on demand (DHCP, OVSDB, route/rule/tc) stay separate chunks; the wiring
+// engine is not one of them: every wire and del runs it, one guest being its N=1 case.
 // The CNI plugin is an entry of its own: runtimes start it once per call, so it loads only what a
 // CNI command needs. Dependencies stay external: koffi carries a native addon.
 import { build } from 'esbuild';
