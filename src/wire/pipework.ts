@@ -258,8 +258,10 @@ export class Pipework {
   needsFullUnwire(guest: Guest, ifname: string, link: Link, hostEnd: Link | undefined): boolean {
     if (homeNameOf(link)) return true;
     if (hasDhcpRecord(guest, ifname)) return true;
-    // A veth host end with no master in the kernel may be an OVS port.
-    return hostEnd !== undefined && hostEnd.master === undefined && existsSync(this.ovsSocket);
+    // A veth host end may be an OVS port: with no master (userspace datapath), or with the kernel
+    // datapath's device (kind openvswitch, ovs-system) as its master.
+    if (hostEnd === undefined || !existsSync(this.ovsSocket)) return false;
+    return hostEnd.master === undefined || getLink(this.host.sock, { index: hostEnd.master })?.kind === 'openvswitch';
   }
 
   /**
