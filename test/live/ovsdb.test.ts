@@ -115,7 +115,9 @@ function liveTest(title: string, impl: Impl, opts: { serial?: boolean } = {}): v
 }
 
 async function client(t: ExecutionContext, o: Ovs, opts: { waitApplied?: boolean; timeoutMs?: number; socket?: string } = {}): Promise<OvsdbClient> {
-  const c = await OvsdbClient.connect({ socket: o.sock, ...opts });
+  // ovs-vswitchd was seen not to apply its first configuration within 10 s while the rest of the suite
+  // loaded both CPUs (cause not found): these tests are about the protocol, so they wait longer.
+  const c = await OvsdbClient.connect({ socket: o.sock, applyTimeoutMs: 60_000, ...opts });
   t.teardown(() => c.close());
   return c;
 }
