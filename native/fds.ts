@@ -17,6 +17,7 @@
 // created, the fds are closed with libc.closeAsync instead.
 import koffi from 'koffi';
 import * as libc from './libc.js';
+import { sleep } from '../src/util/sleep.js';
 
 const lib = koffi.load('libc.so.6');
 const F_DUPFD_CLOEXEC = 1030;
@@ -62,7 +63,6 @@ function threads(): Threads | null {
 }
 
 const EBUSY = libc.errnoOf('EBUSY');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Closes descriptors on native threads as they are handed over, so that their grace periods pass

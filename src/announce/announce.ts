@@ -6,19 +6,8 @@ import { AF_PACKET, SOCK_CLOEXEC, SOCK_DGRAM } from '../netlink/constants.js';
 import { inNetns } from '../netns/enter.js';
 import type { Netns } from '../netns/netns.js';
 import type { IpAddress } from '../util/ip.js';
-import { ALL_NODES_MAC, BROADCAST_MAC, ETH_P_ARP, ETH_P_IPV6, arpAnnouncement, unsolicitedNeighbourAdvert } from './frames.js';
-
-/** struct sockaddr_ll for sending to `dest` on interface `ifindex`. */
-export function sockaddrLl(ifindex: number, protocol: number, dest: Uint8Array): Uint8Array {
-  const b = new Uint8Array(20);
-  const v = new DataView(b.buffer);
-  v.setUint16(0, AF_PACKET, true);
-  v.setUint16(2, protocol, false);
-  v.setInt32(4, ifindex, true);
-  b[11] = dest.length;
-  b.set(dest, 12);
-  return b;
-}
+import { BROADCAST_MAC, sockaddrLl } from '../util/link-layer.js';
+import { ALL_NODES_MAC, ETH_P_ARP, ETH_P_IPV6, arpAnnouncement, unsolicitedNeighbourAdvert } from './frames.js';
 
 /**
  * A packet socket created inside ns. Protocol 0: it receives nothing, so it costs nothing

@@ -6,7 +6,7 @@
 
 export const ETH_P_ARP = 0x0806;
 export const ETH_P_IPV6 = 0x86dd;
-export const BROADCAST_MAC = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
+export { BROADCAST_MAC } from '../util/link-layer.js';
 /** the Ethernet multicast address of ff02::1 (33:33 + its last 32 bits) */
 export const ALL_NODES_MAC = Uint8Array.of(0x33, 0x33, 0, 0, 0, 1);
 export const ALL_NODES_IP6 = Uint8Array.of(0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1);

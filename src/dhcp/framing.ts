@@ -3,7 +3,10 @@
 // IPv4/UDP packet a DHCPRELEASE travels in (unicastToServer): sent to the hardware address the
 // lease's DHCPACK came from, it never waits in a neighbour queue for an ARP answer while its address
 // is removed or its link deleted.
-import { AF_INET, AF_PACKET } from '../netlink/constants.js';
+import { AF_INET } from '../netlink/constants.js';
+import { sockaddrLl } from '../util/link-layer.js';
+
+export { BROADCAST_MAC, sockaddrLl } from '../util/link-layer.js';
 import { BOOTREPLY, DHCP_CLIENT_PORT, DHCP_SERVER_PORT, type DhcpMessage } from './message.js';
 import { encodeMessage } from './codec.js';
 
@@ -19,7 +22,6 @@ export const IPPROTO_UDP = 17;
 
 export const BROADCAST_IP = Uint8Array.of(255, 255, 255, 255);
 export const ANY_IP = Uint8Array.of(0, 0, 0, 0);
-export const BROADCAST_MAC = Uint8Array.of(0xff, 0xff, 0xff, 0xff, 0xff, 0xff);
 
 // ---- checksums and framing (pure) ----
 
@@ -204,20 +206,6 @@ export function runFilter(program: Uint8Array, pkt: Uint8Array): number {
 }
 
 // ---- socket addresses ----
-
-/** struct sockaddr_ll (20 bytes). */
-export function sockaddrLl(ifindex: number, protocol: number, mac?: Uint8Array): Uint8Array {
-  const b = new Uint8Array(20);
-  const v = new DataView(b.buffer);
-  v.setUint16(0, AF_PACKET, true);
-  v.setUint16(2, protocol); // network byte order
-  v.setInt32(4, ifindex, true);
-  if (mac) {
-    v.setUint8(11, mac.length);
-    b.set(mac, 12);
-  }
-  return b;
-}
 
 /**
  * The link-layer source address in a struct sockaddr_ll as recvmsg fills it in for a packet

@@ -19,6 +19,7 @@ import * as path from 'node:path';
 import { InputError } from '../util/errors.js';
 import { isLease, type Lease } from './lease.js';
 import { listFolder, readRecord, recordExists, removeEmptyFolder, removeRecord, writeRecord } from './safedir.js';
+import { sleep } from '../util/sleep.js';
 
 export const DHCP_RUN_BASE = '/run/pipework/dhcp';
 
@@ -155,7 +156,6 @@ export interface StopResult {
   lease?: Lease;
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Keepers running in this process, by run directory: stopped directly, not by a signal to ourselves. */
 const localKeepers = new Map<string, () => Promise<void>>();

@@ -88,7 +88,7 @@ export function boundRetransmitDelay(msLeft: number): number {
   return Math.min(60_000, Math.max(1000, Math.floor(msLeft / 2)));
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export { sleep } from '../util/sleep.js';
 
 /**
  * How long release() waits for the kernel to let go of a DHCPRELEASE: over the packet socket it

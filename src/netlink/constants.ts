@@ -6,7 +6,7 @@ export const AF_UNSPEC = 0;
 export const AF_INET = 2;
 export const AF_INET6 = 10;
 export const AF_NETLINK = 16;
-export const AF_PACKET = 17;
+export { AF_PACKET } from '../util/link-layer.js';
 export const AF_BRIDGE = 7;
 
 export const SOCK_STREAM = 1;

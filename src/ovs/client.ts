@@ -14,6 +14,7 @@
 import { JsonRpcClient, JsonRpcError, type JsonRpcClientOptions } from './jsonrpc.js';
 import { NotAppliedError, OvsdbError, type Operation, type OperationResult } from './protocol.js';
 import { DEFAULT_OVSDB_SOCKET } from './remote.js';
+import { sleep } from '../util/sleep.js';
 
 export const OPEN_VSWITCH_DB = 'Open_vSwitch';
 
@@ -38,7 +39,6 @@ export interface ApplyOptions {
   waitApplied?: boolean;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Connects to ovsdb-server's socket; what OvsdbConnection's constructor takes. */
 export async function connectOvsdb(opts: OvsdbClientOptions = {}): Promise<{ rpc: JsonRpcClient; socket: string }> {

@@ -22,6 +22,7 @@ import { HostNameTakenError } from './names.js';
 import type { Pipework } from './pipework.js';
 import type { WiringSpec } from './spec.js';
 import { containerRef, containerStartOf, entriesForContainer, JsonLines, openEvents, type WatchedContainer } from './watch-events.js';
+import { sleep } from '../util/sleep.js';
 
 export { containerRef, containerStartOf, entriesForContainer, JsonLines, matchContainer, type MatchKind, type WatchedContainer } from './watch-events.js';
 
@@ -68,18 +69,6 @@ type Job = { kind: 'all'; trigger: 'initial' | 'reconnected' } | { kind: 'contai
  */
 const LEFTOVER_RETRIES_MS = [100, 200, 400, 800, 1600, 3200];
 const nameTaken = (item: WireManyItem): item is WireManyItem & { error: HostNameTakenError } => item.status === 'failed' && item.error instanceof HostNameTakenError;
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
 
 /**
  * Applies the wirings, then wires each container's entries again whenever it starts, until the

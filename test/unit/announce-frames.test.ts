@@ -1,6 +1,6 @@
 import test from 'ava';
 import { arpAnnouncement, icmpv6Checksum, unsolicitedNeighbourAdvert } from '../../src/announce/frames.js';
-import { sockaddrLl } from '../../src/announce/announce.js';
+import { sockaddrLl } from '../../src/util/link-layer.js';
 import { parseIp, parseMac } from '../../src/util/ip.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
